@@ -1,0 +1,81 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# fastipc top-level Makefile.  Kbuild never reads this file (it reads
+# Kbuild); this one drives the module build for one or both kernels, the
+# userspace parts, the VM test run and installation.
+#
+#   make                 module for KVER (default: the running kernel if its
+#                        headers are installed, else Debian's 6.1 LTS)
+#   make KVER=<release>  module for another installed header set
+#   make check           install deps, build everything, test in the VM
+#   make bench           the benchmark in the VM (the main job)
+#   make install         module + headers + udev rule (DESTDIR, PREFIX)
+
+VERSION := $(shell cat VERSION)
+BUILD ?= $(CURDIR)/build
+TOOLS := $(CURDIR)/tools
+
+KVER ?= $(shell if [ -d /lib/modules/$$(uname -r)/build ]; then uname -r; \
+	else $(TOOLS)/kernels.sh 2>/dev/null | head -n1; fi)
+KDIR ?= /lib/modules/$(KVER)/build
+KOBJ := $(BUILD)/$(KVER)
+
+PREFIX ?= /usr/local
+INCLUDEDIR ?= $(PREFIX)/include
+UDEVDIR ?= /lib/udev/rules.d
+
+MODULE_SRC := Kbuild VERSION $(wildcard module/*.[ch] module/Kbuild) \
+	      uapi/linux/fastipc.h
+
+all: module
+
+# Each kernel gets its own copy of the sources so that builds for 6.1 and
+# 6.12 never share objects.
+module: $(MODULE_SRC)
+	@mkdir -p $(KOBJ)
+	@cp -r Kbuild VERSION module uapi $(KOBJ)/
+	$(MAKE) -C $(KDIR) M=$(KOBJ) W=1 modules
+	@echo "built $(KOBJ)/module/fastipc.ko"
+
+$(BUILD)/ksft/.extracted:
+	$(TOOLS)/ksft.sh $(BUILD)/ksft
+
+USER_OUT := $(BUILD)/user
+selftests: $(BUILD)/ksft/.extracted
+	@mkdir -p $(USER_OUT)/selftests
+	$(MAKE) -C selftests/fastipc KSFT_DIR=$(BUILD)/ksft \
+		UAPI_DIR=$(CURDIR)/uapi OUTPUT=$(USER_OUT)/selftests \
+		LDFLAGS=-static
+
+checkpatch: $(BUILD)/ksft/.extracted
+	perl $(BUILD)/ksft/scripts/checkpatch.pl --no-tree --strict \
+		$(shell cat .checkpatch-ignore 2>/dev/null) \
+		--terse -f module/*.[ch] uapi/linux/fastipc.h
+
+# The ABI header must stand alone in strict C90, as the kernel's uapi does.
+uapi-check:
+	printf '#include <linux/fastipc.h>\nint main(void) { return 0; }\n' | \
+		$(CC) -std=c90 -pedantic -Wall -Werror -Iuapi -x c -o /dev/null -
+
+dkms.conf: dkms.conf.in VERSION
+	sed 's/@VERSION@/$(VERSION)/' $< >$@
+
+dkms-check: dkms.conf
+	$(TOOLS)/dkms-check.sh
+
+check:
+	$(TOOLS)/check.sh
+
+bench:
+	$(TOOLS)/bench.sh
+
+install: module
+	$(MAKE) -C $(KDIR) M=$(KOBJ) INSTALL_MOD_DIR=extra modules_install
+	install -D -m 0644 uapi/linux/fastipc.h $(DESTDIR)$(INCLUDEDIR)/linux/fastipc.h
+	install -D -m 0644 udev/60-fastipc.rules $(DESTDIR)$(UDEVDIR)/60-fastipc.rules
+	-[ -n "$(DESTDIR)" ] || depmod -a $(KVER)
+
+clean:
+	rm -rf $(BUILD) dkms.conf
+
+.PHONY: all module selftests uapi-check checkpatch dkms-check check bench install clean

@@ -1,0 +1,17 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# Probe the kernel headers for API differences and print -DFASTIPC_HAVE_*
+# flags for the compiler.  Feature tests, not version numbers: distribution
+# kernels backport.  Usage: conftest.sh SRCTREE
+inc=$1/include
+
+have() {	# have NAME FILE PATTERN
+	grep -qE "$3" "$inc/$2" 2>/dev/null && printf ' -DFASTIPC_HAVE_%s' "$1"
+}
+
+# v6.3: vm_flags became read-only, modified through vm_flags_set/clear().
+have VM_FLAGS_SET linux/mm.h 'static inline void vm_flags_set\('
+# v6.7: receive_fd() gained the "int __user *ufd" argument.
+have RECEIVE_FD_UFD linux/file.h 'int receive_fd\(struct file \*file, int __user \*ufd'
+echo

@@ -1,0 +1,98 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# make check: install what is missing, build the module for every kernel,
+# the library, selftests and examples, run checkpatch and the dkms build,
+# then boot each kernel and run every suite in it.  Ends with the line
+# "N passed, N failed" (totals across kernels).
+set -uo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+build=${BUILD:-$top/build}
+logs=$build/logs
+mkdir -p "$logs"
+pass=0 fail=0 skip=0
+
+result() {	# result NAME RC
+	if [ "$2" = 0 ]; then
+		echo "ok - $1"; pass=$((pass + 1))
+	else
+		echo "not ok - $1"; fail=$((fail + 1))
+	fi
+}
+
+tools/deps.sh || { echo "0 passed, 1 failed"; exit 1; }
+kernels=$(tools/kernels.sh) || { echo "0 passed, 1 failed"; exit 1; }
+
+make -s selftests >"$logs/user.log" 2>&1
+rc=$?
+[ $rc = 0 ] || cat "$logs/user.log"
+result "build: userspace (selftests)" $rc
+
+make -s uapi-check >"$logs/uapi.log" 2>&1
+rc=$?
+[ $rc = 0 ] || cat "$logs/uapi.log"
+result "uapi/linux/fastipc.h compiles alone with -std=c90 -pedantic" $rc
+
+make -s checkpatch >"$logs/checkpatch.log" 2>&1
+rc=$?
+[ $rc = 0 ] || cat "$logs/checkpatch.log"
+result "checkpatch --strict: module/ uapi/" $rc
+
+make -s dkms-check >"$logs/dkms.log" 2>&1
+rc=$?
+[ $rc = 0 ] || tail -n 30 "$logs/dkms.log"
+result "dkms add/build for: $(echo $kernels)" $rc
+
+summary=()
+for k in $kernels; do
+	kp=$pass kf=$fail ks=$skip
+	klog=$logs/build-$k.log
+	make KVER="$k" module >"$klog" 2>&1
+	rc=$?
+	# W=1 and still not a single compiler warning.
+	if [ $rc = 0 ] && grep -q 'warning:' "$klog"; then rc=1; fi
+	[ $rc = 0 ] || grep -E 'warning:|error:' "$klog"
+	result "build: fastipc.ko for $k, W=1, no warnings" $rc
+	if [ $rc != 0 ]; then
+		summary+=("$k: module does not build")
+		continue
+	fi
+
+	vmlog=$logs/vm-$k.log
+	files=(-f "$build/$k/module/fastipc.ko" -f tools/vm/guest-check.sh)
+	mkdir -p "$build/guest-tests"
+	rm -rf "$build/guest-tests/tests"
+	mkdir -p "$build/guest-tests/tests"
+	cp "$build"/user/selftests/*_test "$build/guest-tests/tests/"
+	files+=(-f "$build/guest-tests/tests")
+	if [ -n "${FASTIPC_PROVOKE:-}" ]; then
+		make -s -C tools/provoke KDIR="/lib/modules/$k/build" >>"$klog" 2>&1
+		files+=(-f tools/provoke/provoke.ko)
+	fi
+	tools/vm/run -k "$k" "${files[@]}" -- \
+		"FASTIPC_PROVOKE='${FASTIPC_PROVOKE:-}' sh guest-check.sh" 2>&1 |
+		tee "$vmlog"
+	vmrc=${PIPESTATUS[0]}
+	p=$(grep -cE '^ok [0-9-]' "$vmlog" | tr -d ' ')
+	s=$(grep -cE '^ok [0-9-].*# SKIP' "$vmlog" | tr -d ' ')
+	f=$(grep -cE '^not ok [0-9-]' "$vmlog" | tr -d ' ')
+	pass=$((pass + p - s)) skip=$((skip + s)) fail=$((fail + f))
+	case $vmrc in
+	0) ;;
+	125) result "$k: no kernel splat in dmesg" 1 ;;
+	124) result "$k: guest finished in time" 1 ;;
+	*) result "$k: guest run completed (status $vmrc)" 1 ;;
+	esac
+	[ "$vmrc" = 125 ] || result "$k: no kernel splat in dmesg" 0
+	summary+=("$k: $((pass - kp)) passed, $((fail - kf)) failed, $((skip - ks)) skipped")
+done
+
+echo
+echo "==== fastipc make check ===="
+for line in "${summary[@]}"; do
+	echo "kernel $line"
+done
+echo "$pass passed, $fail failed, $skip skipped"
+[ "$fail" = 0 ]
