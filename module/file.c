@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * fastipc - file operations of /dev/fastipc: open, release, ioctl dispatch.
+ * fastipc - file operations of /dev/fastipc: open, flush, release, mmap
+ * and ioctl dispatch.
  */
 #include <linux/kernel.h>
 #include <linux/sched/mm.h>
-#include <linux/slab.h>
 #include <linux/uaccess.h>
 
 #include "internal.h"
@@ -13,23 +13,41 @@ static int fastipc_open(struct inode *inode, struct file *file)
 {
 	struct fastipc_peer *peer;
 
-	peer = kzalloc(sizeof(*peer), GFP_KERNEL);
+	peer = fastipc_peer_create();
 	if (!peer)
 		return -ENOMEM;
-	peer->mm = current->mm;
-	mmgrab(peer->mm);
-	peer->tgid = current->tgid;
 	file->private_data = peer;
 	return stream_open(inode, file);
 }
 
-static int fastipc_release(struct inode *inode, struct file *file)
+/*
+ * Every close() of a descriptor of the file lands here, also the implicit
+ * ones at exit and exec: the prompt death signal when the opener goes
+ * away while the file itself lives on in a child.
+ */
+static int fastipc_flush(struct file *file, fl_owner_t id)
 {
 	struct fastipc_peer *peer = file->private_data;
 
-	mmdrop(peer->mm);
-	kfree(peer);
+	if (task_tgid(current) == peer->pid &&
+	    ((current->flags & PF_EXITING) || current->mm != peer->mm))
+		fastipc_peer_die(peer);
 	return 0;
+}
+
+static int fastipc_release(struct inode *inode, struct file *file)
+{
+	fastipc_peer_release(file->private_data);
+	return 0;
+}
+
+static int fastipc_mmap(struct file *file, struct vm_area_struct *vma)
+{
+	struct fastipc_peer *peer = file->private_data;
+
+	if (current->mm != peer->mm)
+		return -ECHILD;
+	return fastipc_area_mmap(peer, vma);
 }
 
 /* Split the module's "major.minor.patch" release into numbers. */
@@ -46,10 +64,51 @@ static void fastipc_parse_version(struct fastipc_version *v)
 
 static long fastipc_ioctl_version(void __user *arg)
 {
-	struct fastipc_version v = { .abi = FASTIPC_ABI_VERSION };
+	struct fastipc_version v = {
+		.abi = FASTIPC_ABI_VERSION,
+		.features = FASTIPC_FEAT_CORE,
+	};
 
 	fastipc_parse_version(&v);
 	if (copy_to_user(arg, &v, sizeof(v)))
+		return -EFAULT;
+	return 0;
+}
+
+static long fastipc_ioctl_node_create(struct fastipc_peer *peer,
+				      void __user *arg)
+{
+	struct fastipc_node_create nc;
+	int ret;
+
+	if (copy_from_user(&nc, arg, sizeof(nc)))
+		return -EFAULT;
+	ret = fastipc_node_create(peer, &nc);
+	if (ret)
+		return ret;
+	if (put_user(nc.handle, (u32 __user *)(arg +
+			offsetof(struct fastipc_node_create, handle)))) {
+		fastipc_handle_release(peer, nc.handle);
+		return -EFAULT;
+	}
+	return 0;
+}
+
+static long fastipc_ioctl_handle_fd(struct fastipc_peer *peer,
+				    unsigned int cmd, void __user *arg)
+{
+	struct fastipc_handle_fd hf;
+	int ret;
+
+	if (copy_from_user(&hf, arg, sizeof(hf)))
+		return -EFAULT;
+	if (cmd == FASTIPC_IOC_HANDLE_EXPORT)
+		ret = fastipc_handle_export(peer, &hf);
+	else
+		ret = fastipc_handle_import(peer, &hf);
+	if (ret)
+		return ret;
+	if (copy_to_user(arg, &hf, sizeof(hf)))
 		return -EFAULT;
 	return 0;
 }
@@ -59,25 +118,39 @@ static long fastipc_ioctl(struct file *file, unsigned int cmd,
 {
 	struct fastipc_peer *peer = file->private_data;
 	void __user *uarg = (void __user *)arg;
+	u32 handle;
 
 	if (_IOC_TYPE(cmd) != FASTIPC_IOC_MAGIC)
 		return -ENOTTY;
-
-	switch (cmd) {
-	case FASTIPC_IOC_VERSION:
+	if (cmd == FASTIPC_IOC_VERSION)
 		return fastipc_ioctl_version(uarg);
-	}
 
 	/* Everything else acts on the peer: only its opener may. */
 	if (current->mm != peer->mm)
 		return -ECHILD;
+
+	switch (cmd) {
+	case FASTIPC_IOC_WRITE_READ:
+		return fastipc_write_read(peer, file, uarg);
+	case FASTIPC_IOC_NODE_CREATE:
+		return fastipc_ioctl_node_create(peer, uarg);
+	case FASTIPC_IOC_SET_CONTEXT_MGR:
+		if (get_user(handle, (u32 __user *)uarg))
+			return -EFAULT;
+		return fastipc_set_context_mgr(peer, handle);
+	case FASTIPC_IOC_HANDLE_EXPORT:
+	case FASTIPC_IOC_HANDLE_IMPORT:
+		return fastipc_ioctl_handle_fd(peer, cmd, uarg);
+	}
 	return -ENOTTY;
 }
 
 const struct file_operations fastipc_fops = {
 	.owner = THIS_MODULE,
 	.open = fastipc_open,
+	.flush = fastipc_flush,
 	.release = fastipc_release,
+	.mmap = fastipc_mmap,
 	.unlocked_ioctl = fastipc_ioctl,
 	.compat_ioctl = compat_ptr_ioctl,
 };

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * fastipc - module entry points and the misc device.
+ * fastipc - module entry points, parameters and the misc device.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -8,6 +8,18 @@
 #include <linux/module.h>
 
 #include "internal.h"
+
+unsigned int fastipc_max_area_size = 16 << 20;
+module_param_named(max_area_size, fastipc_max_area_size, uint, 0644);
+MODULE_PARM_DESC(max_area_size, "Largest receive area a peer may map, bytes (default 16 MiB)");
+
+unsigned int fastipc_max_threads = 15;
+module_param_named(max_threads, fastipc_max_threads, uint, 0644);
+MODULE_PARM_DESC(max_threads, "Loopers a peer is asked to spawn at most (default 15)");
+
+unsigned int fastipc_max_handles = 1 << 20;
+module_param_named(max_handles, fastipc_max_handles, uint, 0644);
+MODULE_PARM_DESC(max_handles, "Handles a peer may hold at most (default 1048576)");
 
 static struct miscdevice fastipc_misc = {
 	.minor = MISC_DYNAMIC_MINOR,
@@ -20,9 +32,15 @@ static int __init fastipc_init(void)
 {
 	int ret;
 
+	ret = fastipc_txn_cache_init();
+	if (ret)
+		return ret;
+	fastipc_debugfs_init();
 	ret = misc_register(&fastipc_misc);
 	if (ret) {
 		pr_err("cannot register misc device: %d\n", ret);
+		fastipc_debugfs_exit();
+		fastipc_txn_cache_exit();
 		return ret;
 	}
 	pr_info("version %s loaded\n", FASTIPC_VERSION);
@@ -32,6 +50,8 @@ static int __init fastipc_init(void)
 static void __exit fastipc_exit(void)
 {
 	misc_deregister(&fastipc_misc);
+	fastipc_debugfs_exit();
+	fastipc_txn_cache_exit();
 }
 
 module_init(fastipc_init);

@@ -3,10 +3,10 @@
  * fastipc - fast binder-class IPC for Linux, userspace ABI.
  *
  * Every structure here is made of fixed-size __u64/__u32 fields, is a
- * multiple of 8 bytes, starts with its flags where it has any, and keeps
+ * multiple of 8 bytes, starts with its operation and flags, and keeps
  * reserved fields that must be zero.  The kernel rejects unknown flags and
  * non-zero reserved fields with EINVAL so that they can be given a meaning
- * later without breaking old binaries.
+ * later without breaking old binaries.  Pointers travel as __u64.
  *
  * This header compiles with -std=c90.
  */
@@ -15,6 +15,7 @@
 
 #include <linux/types.h>
 #include <linux/ioctl.h>
+#include <linux/const.h>
 
 /**
  * FASTIPC_ABI_VERSION - version of the ioctl ABI described by this header.
@@ -28,6 +29,20 @@
  * FASTIPC_IOC_MAGIC - ioctl type byte of every fastipc command.
  */
 #define FASTIPC_IOC_MAGIC	0xb8
+
+/**
+ * FASTIPC_INLINE_MAX - largest payload carried inside a return record.
+ *
+ * A message of at most this many bytes with no handles and no file
+ * descriptors is copied into &struct fastipc_ret.inline_data: it takes no
+ * space in the receive area and needs no %FASTIPC_CMD_FREE.
+ */
+#define FASTIPC_INLINE_MAX	64
+
+/**
+ * FASTIPC_FEAT_CORE - handles, nodes, calls, receive area, death notices.
+ */
+#define FASTIPC_FEAT_CORE	_BITULL(0)
 
 /**
  * struct fastipc_version - answer of %FASTIPC_IOC_VERSION.
@@ -48,11 +63,285 @@ struct fastipc_version {
 };
 
 /**
+ * FASTIPC_NODE_ACCEPT_FDS - transactions to this node may carry fds.
+ */
+#define FASTIPC_NODE_ACCEPT_FDS	_BITUL(0)
+
+/**
+ * struct fastipc_node_create - argument of %FASTIPC_IOC_NODE_CREATE.
+ * @flags: %FASTIPC_NODE_* flags.
+ * @handle: out: the caller's new handle to its new node (one reference).
+ * @cookie: owner-chosen value returned with every transaction to the node.
+ * @reserved: must be zero.
+ */
+struct fastipc_node_create {
+	__u32 flags;
+	__u32 handle;
+	__u64 cookie;
+	__u64 reserved[2];
+};
+
+/**
+ * struct fastipc_handle_fd - argument of the handle/fd conversions.
+ * @flags: must be zero.
+ * @handle: %FASTIPC_IOC_HANDLE_EXPORT: the handle to export (in);
+ *          %FASTIPC_IOC_HANDLE_IMPORT: the new handle (out).
+ * @fd: %FASTIPC_IOC_HANDLE_EXPORT: the new O_CLOEXEC fd (out);
+ *      %FASTIPC_IOC_HANDLE_IMPORT: the fd to import (in).
+ * @reserved: must be zero.
+ */
+struct fastipc_handle_fd {
+	__u32 flags;
+	__u32 handle;
+	__s32 fd;
+	__u32 reserved;
+};
+
+/**
+ * enum fastipc_cmd_op - commands of the WRITE_READ write buffer.
+ * @FASTIPC_CMD_CALL: synchronous call to @handle; the reply (or a failure)
+ *	is returned to this thread.  The thread may issue no other CALL until
+ *	the reply came.
+ * @FASTIPC_CMD_SEND: one-way message to @handle; no reply.
+ * @FASTIPC_CMD_REPLY: answer transaction @txn_id, or when it is zero the
+ *	latest transaction this thread received and has not answered yet.
+ * @FASTIPC_CMD_REPLY_ERROR: like %FASTIPC_CMD_REPLY, but the caller gets
+ *	%FASTIPC_RET_FAILED_REPLY with @code as its errno; no payload.
+ * @FASTIPC_CMD_FREE: release the receive-area buffer at offset @arg.
+ * @FASTIPC_CMD_ACQUIRE: take one more reference on @handle.
+ * @FASTIPC_CMD_RELEASE: drop one reference on @handle; at zero the handle
+ *	number is free again.
+ * @FASTIPC_CMD_REQUEST_DEATH: ask for %FASTIPC_RET_DEAD_NODE with cookie
+ *	@arg when the owner of @handle's node dies.  One request per handle.
+ * @FASTIPC_CMD_CLEAR_DEATH: cancel the request of @handle with cookie
+ *	@arg.  Before delivery no notice will come; after delivery it only
+ *	forgets the request.
+ * @FASTIPC_CMD_LOOPER_ENTER: this thread serves transactions of the peer.
+ * @FASTIPC_CMD_LOOPER_EXIT: this thread leaves the thread pool (sent by a
+ *	thread before it exits).
+ */
+enum fastipc_cmd_op {
+	FASTIPC_CMD_CALL = 1,
+	FASTIPC_CMD_SEND,
+	FASTIPC_CMD_REPLY,
+	FASTIPC_CMD_REPLY_ERROR,
+	FASTIPC_CMD_FREE,
+	FASTIPC_CMD_ACQUIRE,
+	FASTIPC_CMD_RELEASE,
+	FASTIPC_CMD_REQUEST_DEATH,
+	FASTIPC_CMD_CLEAR_DEATH,
+	FASTIPC_CMD_LOOPER_ENTER,
+	FASTIPC_CMD_LOOPER_EXIT
+};
+
+/**
+ * FASTIPC_TXN_IOVEC - @data points to @data_len &struct iovec entries
+ * gathered into one payload, instead of @data_len bytes.
+ */
+#define FASTIPC_TXN_IOVEC	_BITUL(0)
+
+/**
+ * struct fastipc_cmd - one command of the WRITE_READ write buffer.
+ * @op: &enum fastipc_cmd_op.
+ * @flags: %FASTIPC_TXN_* for CALL, SEND and REPLY; zero otherwise.
+ * @handle: target handle (CALL, SEND, ACQUIRE, RELEASE, *_DEATH).
+ * @n_handles: number of handles at @handles to pass along.
+ * @txn_id: REPLY, REPLY_ERROR: the transaction answered (0: latest).
+ * @code: CALL, SEND, REPLY: user-defined value passed through;
+ *	REPLY_ERROR: the positive errno for the caller.
+ * @data: user pointer to the payload (or iovec array).
+ * @data_len: payload bytes (or iovec count).
+ * @handles: user pointer to __u32 handles of the sender, translated into
+ *	handles of the receiver (each one holding one reference).
+ * @fds: user pointer to __s32 file descriptors, installed O_CLOEXEC in
+ *	the receiver when it reads the message.
+ * @n_fds: number of fds at @fds.
+ * @reserved0: must be zero.
+ * @arg: FREE: buffer offset; REQUEST_DEATH, CLEAR_DEATH: cookie.
+ */
+struct fastipc_cmd {
+	__u32 op;
+	__u32 flags;
+	__u32 handle;
+	__u32 n_handles;
+	__u64 txn_id;
+	__u64 code;
+	__u64 data;
+	__u64 data_len;
+	__u64 handles;
+	__u64 fds;
+	__u32 n_fds;
+	__u32 reserved0;
+	__u64 arg;
+};
+
+/**
+ * enum fastipc_ret_op - records of the WRITE_READ read buffer.
+ * @FASTIPC_RET_TRANSACTION: a call or one-way message for one of our nodes.
+ * @FASTIPC_RET_REPLY: the reply to this thread's call.
+ * @FASTIPC_RET_DEAD_REPLY: the call failed because the target died.
+ * @FASTIPC_RET_FAILED_REPLY: the call failed; @code is the errno and
+ *	@reason a %FASTIPC_REASON_* code.
+ * @FASTIPC_RET_DEAD_NODE: the node of a handle we asked about died;
+ *	@cookie is the cookie of the request.
+ * @FASTIPC_RET_NODE_RELEASED: the last reference held by another peer on
+ *	our node (cookie @cookie) went away.
+ * @FASTIPC_RET_SPAWN_LOOPER: no thread is idle to serve a transaction:
+ *	start one more looper (sent once per shortage, up to the maximum).
+ */
+enum fastipc_ret_op {
+	FASTIPC_RET_TRANSACTION = 1,
+	FASTIPC_RET_REPLY,
+	FASTIPC_RET_DEAD_REPLY,
+	FASTIPC_RET_FAILED_REPLY,
+	FASTIPC_RET_DEAD_NODE,
+	FASTIPC_RET_NODE_RELEASED,
+	FASTIPC_RET_SPAWN_LOOPER
+};
+
+/** FASTIPC_RET_ONEWAY - the transaction was sent with SEND: no reply. */
+#define FASTIPC_RET_ONEWAY	_BITUL(0)
+/** FASTIPC_RET_INLINE - the payload is in @inline_data, not the area. */
+#define FASTIPC_RET_INLINE	_BITUL(1)
+/** FASTIPC_RET_FDS_FAILED - some fds could not be installed (-1). */
+#define FASTIPC_RET_FDS_FAILED	_BITUL(2)
+
+/**
+ * enum fastipc_reason - why a transaction failed (&fastipc_ret.reason).
+ * @FASTIPC_REASON_NONE: no failure.
+ * @FASTIPC_REASON_DEAD_TARGET: the target's owner died.
+ * @FASTIPC_REASON_NO_SPACE: the receiver's area had no room.
+ * @FASTIPC_REASON_NO_AREA: the receiver has not mapped its receive area.
+ * @FASTIPC_REASON_REPLIED_ERROR: the server answered with REPLY_ERROR.
+ * @FASTIPC_REASON_ONEWAY_BUDGET: one-way traffic would exceed half the area.
+ */
+enum fastipc_reason {
+	FASTIPC_REASON_NONE,
+	FASTIPC_REASON_DEAD_TARGET,
+	FASTIPC_REASON_NO_SPACE,
+	FASTIPC_REASON_NO_AREA,
+	FASTIPC_REASON_REPLIED_ERROR,
+	FASTIPC_REASON_ONEWAY_BUDGET
+};
+
+/**
+ * struct fastipc_ret - one record of the WRITE_READ read buffer.
+ * @op: &enum fastipc_ret_op.
+ * @flags: %FASTIPC_RET_* flags.
+ * @txn_id: transaction ID (TRANSACTION, REPLY, DEAD_REPLY, FAILED_REPLY).
+ * @cookie: TRANSACTION: the node's cookie; DEAD_NODE: the request's
+ *	cookie; NODE_RELEASED: the node's cookie.
+ * @code: TRANSACTION, REPLY: the sender's code; FAILED_REPLY: errno.
+ * @offset: offset of the payload in the receive area, unless INLINE.
+ *	Handles (__u32) then fds (__s32) follow the payload at the next
+ *	multiple of 8.  Release it with %FASTIPC_CMD_FREE.
+ * @data_len: payload bytes.
+ * @n_handles: handles following the payload.
+ * @n_fds: fds following the handles.
+ * @sender_pid: thread group ID of the sender, in the receiver's namespace.
+ * @sender_euid: effective UID of the sender at open, in the receiver's
+ *	user namespace.
+ * @reason: FAILED_REPLY, DEAD_REPLY: &enum fastipc_reason.
+ * @reserved: zero.
+ * @inline_data: the payload when %FASTIPC_RET_INLINE is set.
+ */
+struct fastipc_ret {
+	__u32 op;
+	__u32 flags;
+	__u64 txn_id;
+	__u64 cookie;
+	__u64 code;
+	__u64 offset;
+	__u64 data_len;
+	__u32 n_handles;
+	__u32 n_fds;
+	__u32 sender_pid;
+	__u32 sender_euid;
+	__u32 reason;
+	__u32 reserved;
+	__u8 inline_data[FASTIPC_INLINE_MAX];
+};
+
+/**
+ * FASTIPC_WR_NONBLOCK - do not wait in the read phase: return EAGAIN
+ * when no record is ready (as does an fd opened O_NONBLOCK).
+ */
+#define FASTIPC_WR_NONBLOCK	_BITUL(0)
+
+/**
+ * struct fastipc_write_read - argument of %FASTIPC_IOC_WRITE_READ.
+ * @flags: %FASTIPC_WR_* flags.
+ * @reserved: must be zero.
+ * @write_buffer: user pointer to an array of &struct fastipc_cmd.
+ * @write_size: bytes at @write_buffer (a multiple of the command size).
+ * @write_consumed: in/out: bytes of @write_buffer already executed.  The
+ *	kernel starts at this offset, so a call interrupted by a signal is
+ *	restarted without executing any command twice.
+ * @read_buffer: user pointer to an array of &struct fastipc_ret.
+ * @read_size: bytes at @read_buffer; zero skips the read phase.
+ * @read_consumed: in/out: bytes of @read_buffer already filled.
+ */
+struct fastipc_write_read {
+	__u32 flags;
+	__u32 reserved;
+	__u64 write_buffer;
+	__u64 write_size;
+	__u64 write_consumed;
+	__u64 read_buffer;
+	__u64 read_size;
+	__u64 read_consumed;
+};
+
+/**
  * FASTIPC_IOC_VERSION - query the ABI and release of the running module.
  *
  * Argument: pointer to &struct fastipc_version, filled by the kernel.
- * Works on any open of the device, before and after mmap.
+ * Works on any open of the device, even from a forked child.
  */
 #define FASTIPC_IOC_VERSION	_IOR(FASTIPC_IOC_MAGIC, 0x00, struct fastipc_version)
+
+/**
+ * FASTIPC_IOC_WRITE_READ - execute commands, then wait for and read records.
+ *
+ * Argument: pointer to &struct fastipc_write_read.  The write phase runs
+ * the commands one by one; the first one that fails stops it, the ioctl
+ * returns its errno and @write_consumed points at it: that command changed
+ * nothing.  The read phase then blocks until at least one record is ready
+ * (unless non-blocking), fills as many as fit and returns 0.  A thread
+ * waiting for a reply reads only records of its own transaction.
+ */
+#define FASTIPC_IOC_WRITE_READ	_IOWR(FASTIPC_IOC_MAGIC, 0x01, struct fastipc_write_read)
+
+/**
+ * FASTIPC_IOC_NODE_CREATE - create a node owned by the caller.
+ *
+ * Argument: pointer to &struct fastipc_node_create.
+ */
+#define FASTIPC_IOC_NODE_CREATE	_IOWR(FASTIPC_IOC_MAGIC, 0x02, struct fastipc_node_create)
+
+/**
+ * FASTIPC_IOC_SET_CONTEXT_MGR - make the node of the given handle (one the
+ * caller owns) the device's context manager, reachable by every peer as
+ * handle 0.  Needs CAP_SYS_ADMIN; EBUSY while another manager lives.
+ *
+ * Argument: pointer to a __u32 handle.
+ */
+#define FASTIPC_IOC_SET_CONTEXT_MGR	_IOW(FASTIPC_IOC_MAGIC, 0x03, __u32)
+
+/**
+ * FASTIPC_IOC_HANDLE_EXPORT - turn a handle into an O_CLOEXEC file
+ * descriptor that holds a reference on its node.
+ *
+ * Argument: pointer to &struct fastipc_handle_fd.
+ */
+#define FASTIPC_IOC_HANDLE_EXPORT	_IOWR(FASTIPC_IOC_MAGIC, 0x04, struct fastipc_handle_fd)
+
+/**
+ * FASTIPC_IOC_HANDLE_IMPORT - turn an exported fd (possibly from another
+ * process) into a handle of the caller, taking one reference.
+ *
+ * Argument: pointer to &struct fastipc_handle_fd.
+ */
+#define FASTIPC_IOC_HANDLE_IMPORT	_IOWR(FASTIPC_IOC_MAGIC, 0x05, struct fastipc_handle_fd)
 
 #endif /* _UAPI_LINUX_FASTIPC_H */

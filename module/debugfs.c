@@ -1,0 +1,87 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * fastipc - debugfs: live object counters and per-peer state.
+ *
+ * /sys/kernel/debug/fastipc/stats  "name value" lines, live counts
+ * /sys/kernel/debug/fastipc/state  one block per peer
+ */
+#include <linux/debugfs.h>
+#include <linux/pid.h>
+#include <linux/seq_file.h>
+
+#include "internal.h"
+
+atomic_long_t fastipc_stats[FASTIPC_STAT_NR];
+
+static const char * const fastipc_stat_names[FASTIPC_STAT_NR] = {
+	[FASTIPC_STAT_PEERS] = "peers",
+	[FASTIPC_STAT_THREADS] = "threads",
+	[FASTIPC_STAT_NODES] = "nodes",
+	[FASTIPC_STAT_REFS] = "refs",
+	[FASTIPC_STAT_TXNS] = "txns",
+	[FASTIPC_STAT_BUFFERS] = "buffers",
+	[FASTIPC_STAT_DEATHS] = "deaths",
+	[FASTIPC_STAT_EXPORTS] = "exports",
+};
+
+static DEFINE_MUTEX(fastipc_peers_lock);
+static LIST_HEAD(fastipc_peers);
+static struct dentry *fastipc_debugfs_dir;
+
+void fastipc_peer_list_add(struct fastipc_peer *peer)
+{
+	mutex_lock(&fastipc_peers_lock);
+	list_add_tail(&peer->peer_entry, &fastipc_peers);
+	mutex_unlock(&fastipc_peers_lock);
+}
+
+void fastipc_peer_list_del(struct fastipc_peer *peer)
+{
+	mutex_lock(&fastipc_peers_lock);
+	list_del(&peer->peer_entry);
+	mutex_unlock(&fastipc_peers_lock);
+}
+
+static int fastipc_stats_show(struct seq_file *m, void *unused)
+{
+	int i;
+
+	for (i = 0; i < FASTIPC_STAT_NR; i++)
+		seq_printf(m, "%s %ld\n", fastipc_stat_names[i],
+			   atomic_long_read(&fastipc_stats[i]));
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(fastipc_stats);
+
+static int fastipc_state_show(struct seq_file *m, void *unused)
+{
+	struct fastipc_peer *peer;
+
+	mutex_lock(&fastipc_peers_lock);
+	list_for_each_entry(peer, &fastipc_peers, peer_entry) {
+		spin_lock(&peer->lock);
+		seq_printf(m, "peer pid %d%s area %zu buffers %u oneway %zu loopers %u spawn %u handles %u\n",
+			   pid_nr(peer->pid), peer->dead ? " dead" : "",
+			   peer->area.size, peer->area.buffers,
+			   peer->area.oneway_bytes, peer->loopers,
+			   peer->spawn_requested, peer->nr_handles);
+		spin_unlock(&peer->lock);
+	}
+	mutex_unlock(&fastipc_peers_lock);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(fastipc_state);
+
+void fastipc_debugfs_init(void)
+{
+	fastipc_debugfs_dir = debugfs_create_dir("fastipc", NULL);
+	debugfs_create_file("stats", 0444, fastipc_debugfs_dir, NULL,
+			    &fastipc_stats_fops);
+	debugfs_create_file("state", 0444, fastipc_debugfs_dir, NULL,
+			    &fastipc_state_fops);
+}
+
+void fastipc_debugfs_exit(void)
+{
+	debugfs_remove_recursive(fastipc_debugfs_dir);
+}

@@ -1,0 +1,263 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * fastipc - peers (one per open) and their threads; peer death.
+ */
+#include <linux/cred.h>
+#include <linux/pid.h>
+#include <linux/sched/mm.h>
+#include <linux/slab.h>
+
+#include "internal.h"
+
+struct fastipc_peer *fastipc_peer_create(void)
+{
+	struct fastipc_peer *peer;
+
+	peer = kzalloc(sizeof(*peer), GFP_KERNEL);
+	if (!peer)
+		return NULL;
+	kref_init(&peer->kref);
+	spin_lock_init(&peer->lock);
+	mutex_init(&peer->refs_lock);
+	INIT_LIST_HEAD(&peer->todo);
+	INIT_LIST_HEAD(&peer->idle);
+	INIT_LIST_HEAD(&peer->pending);
+	INIT_LIST_HEAD(&peer->nodes);
+	xa_init(&peer->threads);
+	xa_init_flags(&peer->refs, XA_FLAGS_ALLOC1);
+	peer->mm = current->mm;
+	mmgrab(peer->mm);
+	peer->pid = get_pid(task_tgid(current));
+	peer->cred = get_current_cred();
+	fastipc_stat_inc(FASTIPC_STAT_PEERS);
+	fastipc_peer_list_add(peer);
+	return peer;
+}
+
+static void fastipc_peer_free(struct kref *kref)
+{
+	struct fastipc_peer *peer = container_of(kref, struct fastipc_peer,
+						 kref);
+
+	fastipc_area_free(peer);
+	xa_destroy(&peer->threads);
+	xa_destroy(&peer->refs);
+	mmdrop(peer->mm);
+	put_pid(peer->pid);
+	put_cred(peer->cred);
+	fastipc_stat_dec(FASTIPC_STAT_PEERS);
+	kfree(peer);
+}
+
+void fastipc_peer_put(struct fastipc_peer *peer)
+{
+	kref_put(&peer->kref, fastipc_peer_free);
+}
+
+/**
+ * fastipc_thread_get() - the calling thread's state in @peer.
+ * @peer: the peer the caller acts on (the caller shares its mm).
+ *
+ * Context: process context, may sleep.
+ * Return: a counted thread, or an ERR_PTR.
+ */
+struct fastipc_thread *fastipc_thread_get(struct fastipc_peer *peer)
+{
+	struct fastipc_thread *thread, *old;
+	pid_t pid = task_pid_nr(current);
+
+	rcu_read_lock();
+	thread = xa_load(&peer->threads, pid);
+	if (thread && !kref_get_unless_zero(&thread->kref))
+		thread = NULL;
+	rcu_read_unlock();
+	if (thread)
+		return thread;
+
+	thread = kzalloc(sizeof(*thread), GFP_KERNEL);
+	if (!thread)
+		return ERR_PTR(-ENOMEM);
+	kref_init(&thread->kref);
+	thread->peer = peer;
+	thread->pid = pid;
+	INIT_LIST_HEAD(&thread->todo);
+	INIT_LIST_HEAD(&thread->idle_entry);
+	init_waitqueue_head(&thread->wait);
+
+	spin_lock(&peer->lock);
+	if (peer->dead) {
+		spin_unlock(&peer->lock);
+		kfree(thread);
+		return ERR_PTR(-EPIPE);
+	}
+	spin_unlock(&peer->lock);
+	old = xa_cmpxchg(&peer->threads, pid, NULL, thread, GFP_KERNEL);
+	if (xa_is_err(old)) {
+		kfree(thread);
+		return ERR_PTR(xa_err(old));
+	}
+	if (old) {
+		/* Only the thread itself creates its entry: cannot happen. */
+		kfree(thread);
+		return ERR_PTR(-EBUSY);
+	}
+	kref_get(&thread->kref);	/* the table's reference */
+	fastipc_stat_inc(FASTIPC_STAT_THREADS);
+	return thread;
+}
+
+static void fastipc_thread_free(struct kref *kref)
+{
+	struct fastipc_thread *thread = container_of(kref,
+						     struct fastipc_thread,
+						     kref);
+
+	if (thread->spare)
+		fastipc_txn_free(thread->spare);
+	fastipc_stat_dec(FASTIPC_STAT_THREADS);
+	kfree(thread);
+}
+
+void fastipc_thread_put(struct fastipc_thread *thread)
+{
+	kref_put(&thread->kref, fastipc_thread_free);
+}
+
+/*
+ * Take the work a dying thread or peer leaves behind off its list and
+ * answer it: calls get DEAD_REPLY, everything else is dropped.  Called
+ * with no lock held, on a private list.
+ */
+static void fastipc_work_abandon(struct fastipc_peer *peer,
+				 struct list_head *list)
+{
+	struct fastipc_work *w, *tmp;
+	struct fastipc_txn *txn;
+
+	list_for_each_entry_safe(w, tmp, list, entry) {
+		list_del_init(&w->entry);
+		switch (w->type) {
+		case FASTIPC_WORK_TXN:
+			txn = container_of(w, struct fastipc_txn, work);
+			fastipc_msg_discard(peer, &txn->msg, txn->oneway);
+			if (txn->oneway)
+				fastipc_txn_free(txn);
+			else
+				fastipc_txn_fail(txn, FASTIPC_RET_DEAD_REPLY,
+						 FASTIPC_REASON_DEAD_TARGET,
+						 EPIPE);
+			break;
+		case FASTIPC_WORK_REPLY:
+			txn = container_of(w, struct fastipc_txn, work);
+			fastipc_msg_discard(peer, &txn->msg, false);
+			fastipc_txn_free(txn);
+			break;
+		case FASTIPC_WORK_DEAD_NODE:
+		case FASTIPC_WORK_NODE_RELEASED:
+			/* Owned by the ref or node: freed with them. */
+			break;
+		}
+	}
+}
+
+/**
+ * fastipc_thread_exit() - a thread leaves the peer (LOOPER_EXIT).
+ * @thread: the calling thread.
+ *
+ * Its own queued work is answered as if it had died; the transactions it
+ * was serving stay pending, any other thread of the peer may answer them.
+ */
+void fastipc_thread_exit(struct fastipc_thread *thread)
+{
+	struct fastipc_peer *peer = thread->peer;
+	LIST_HEAD(left);
+
+	spin_lock(&peer->lock);
+	list_splice_init(&thread->todo, &left);
+	list_del_init(&thread->idle_entry);
+	thread->waiting = NULL;
+	if (thread->looper) {
+		thread->looper = false;
+		peer->loopers--;
+	}
+	spin_unlock(&peer->lock);
+	fastipc_work_abandon(peer, &left);
+	if (xa_cmpxchg(&peer->threads, thread->pid, thread, NULL, 0) == thread)
+		fastipc_thread_put(thread);
+}
+
+/**
+ * fastipc_wake_one() - wake one idle thread of @peer for peer work.
+ * @peer: the peer, with its lock held.
+ */
+void fastipc_wake_one(struct fastipc_peer *peer)
+{
+	struct fastipc_thread *t;
+
+	lockdep_assert_held(&peer->lock);
+	t = list_first_entry_or_null(&peer->idle, struct fastipc_thread,
+				     idle_entry);
+	if (t) {
+		list_del_init(&t->idle_entry);
+		wake_up_interruptible_sync(&t->wait);
+	}
+}
+
+/**
+ * fastipc_peer_die() - the owner of @peer is gone: fail its work.
+ * @peer: the peer.
+ *
+ * Idempotent; called from the prompt death signals (flush from the
+ * exiting owner, close of the receive area at exit or exec) and from
+ * release.  Callers blocked on the peer's transactions get DEAD_REPLY,
+ * holders of death requests on its nodes get DEAD_NODE, its own threads
+ * stop waiting.
+ */
+void fastipc_peer_die(struct fastipc_peer *peer)
+{
+	struct fastipc_thread *thread;
+	struct fastipc_txn *txn, *tmp;
+	unsigned long index;
+	LIST_HEAD(left);
+
+	spin_lock(&peer->lock);
+	if (peer->dead) {
+		spin_unlock(&peer->lock);
+		return;
+	}
+	peer->dead = true;
+	list_splice_init(&peer->todo, &left);
+	list_for_each_entry_safe(txn, tmp, &peer->pending, pending_entry) {
+		list_del_init(&txn->pending_entry);
+		list_add_tail(&txn->work.entry, &left);
+	}
+	xa_for_each(&peer->threads, index, thread) {
+		list_splice_init(&thread->todo, &left);
+		list_del_init(&thread->idle_entry);
+		thread->waiting = NULL;
+		wake_up_interruptible(&thread->wait);
+	}
+	spin_unlock(&peer->lock);
+
+	fastipc_work_abandon(peer, &left);
+	fastipc_nodes_die(peer);
+}
+
+/**
+ * fastipc_peer_release() - last close of the file: tear the peer down.
+ * @peer: the peer, dead already or about to be.
+ */
+void fastipc_peer_release(struct fastipc_peer *peer)
+{
+	struct fastipc_thread *thread;
+	unsigned long index;
+
+	fastipc_peer_die(peer);
+	fastipc_refs_release_all(peer);
+	xa_for_each(&peer->threads, index, thread) {
+		xa_erase(&peer->threads, index);
+		fastipc_thread_put(thread);
+	}
+	fastipc_peer_list_del(peer);
+	fastipc_peer_put(peer);
+}

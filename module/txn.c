@@ -1,0 +1,547 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * fastipc - transactions: calls, one-way messages and replies.
+ *
+ * A call is one &struct fastipc_txn from the CALL to the caller reading
+ * its reply.  The caller's thread keeps a spare one, so a steady stream of
+ * calls allocates nothing.  Payloads are copied once, from the sender's
+ * user memory into a buffer reserved in the receiver's area (or into the
+ * record itself when small: L4's message registers).  Handles and fds
+ * travel as counted nodes and files and are turned into the receiver's
+ * handles and fds when it reads the message, in its own context.
+ */
+#include <linux/file.h>
+#include <linux/slab.h>
+#include <linux/uio.h>
+
+#include "internal.h"
+
+static struct kmem_cache *fastipc_txn_cache;
+static atomic64_t fastipc_next_id = ATOMIC64_INIT(0);
+
+static struct fastipc_txn *fastipc_txn_alloc(struct fastipc_thread *thread)
+{
+	struct fastipc_txn *txn = NULL;
+
+	if (thread) {
+		txn = thread->spare;
+		thread->spare = NULL;
+	}
+	if (!txn) {
+		txn = kmem_cache_alloc(fastipc_txn_cache, GFP_KERNEL);
+		if (!txn)
+			return NULL;
+	}
+	memset(txn, 0, offsetof(struct fastipc_txn, msg.inline_data));
+	INIT_LIST_HEAD(&txn->work.entry);
+	INIT_LIST_HEAD(&txn->pending_entry);
+	fastipc_stat_inc(FASTIPC_STAT_TXNS);
+	return txn;
+}
+
+static void fastipc_msg_put_objects(struct fastipc_msg *msg)
+{
+	u32 i;
+
+	if (msg->nodes) {
+		for (i = 0; i < msg->n_handles; i++)
+			fastipc_node_put(msg->nodes[i]);
+		kfree(msg->nodes);
+		msg->nodes = NULL;
+	}
+	if (msg->files) {
+		for (i = 0; i < msg->n_fds; i++)
+			fput(msg->files[i]);
+		kfree(msg->files);
+		msg->files = NULL;
+	}
+}
+
+/**
+ * fastipc_msg_discard() - drop an undelivered message.
+ * @owner: the peer whose area holds its buffer.
+ * @msg: the message.
+ * @oneway: unused, kept for symmetry with fastipc_area_alloc().
+ */
+void fastipc_msg_discard(struct fastipc_peer *owner, struct fastipc_msg *msg,
+			 bool oneway)
+{
+	if (msg->has_buf) {
+		fastipc_area_release(owner, msg->offset);
+		msg->has_buf = false;
+	}
+	fastipc_msg_put_objects(msg);
+}
+
+/* Drop the references a transaction holds; keep the memory. */
+static void fastipc_txn_clear(struct fastipc_txn *txn)
+{
+	fastipc_msg_put_objects(&txn->msg);
+	if (txn->node)
+		fastipc_node_put(txn->node);
+	if (txn->from)
+		fastipc_thread_put(txn->from);
+	if (txn->from_peer)
+		fastipc_peer_put(txn->from_peer);
+	if (txn->to)
+		fastipc_peer_put(txn->to);
+	txn->node = NULL;
+	txn->from = NULL;
+	txn->from_peer = NULL;
+	txn->to = NULL;
+	fastipc_stat_dec(FASTIPC_STAT_TXNS);
+}
+
+void fastipc_txn_free(struct fastipc_txn *txn)
+{
+	fastipc_txn_clear(txn);
+	kmem_cache_free(fastipc_txn_cache, txn);
+}
+
+/**
+ * fastipc_txn_recycle() - a caller is done with its transaction.
+ * @thread: the calling thread, in its own context.
+ * @txn: the transaction, off every list.
+ */
+void fastipc_txn_recycle(struct fastipc_thread *thread, struct fastipc_txn *txn)
+{
+	fastipc_txn_clear(txn);
+	if (!thread->spare)
+		thread->spare = txn;
+	else
+		kmem_cache_free(fastipc_txn_cache, txn);
+}
+
+/* Gather the sender's handles as counted nodes. */
+static int fastipc_msg_get_nodes(struct fastipc_msg *msg,
+				 struct fastipc_peer *sender,
+				 const struct fastipc_cmd *cmd)
+{
+	u32 __user *uh = u64_to_user_ptr(cmd->handles);
+	u32 i, h;
+
+	if (!cmd->n_handles)
+		return 0;
+	msg->nodes = kcalloc(cmd->n_handles, sizeof(*msg->nodes), GFP_KERNEL);
+	if (!msg->nodes)
+		return -ENOMEM;
+	for (i = 0; i < cmd->n_handles; i++) {
+		if (get_user(h, uh + i))
+			return -EFAULT;
+		msg->nodes[i] = fastipc_handle_node(sender, h);
+		if (!msg->nodes[i])
+			return -ENOENT;
+		msg->n_handles = i + 1;
+	}
+	return 0;
+}
+
+/* Gather the sender's fds as counted files; never fastipc's own files. */
+static int fastipc_msg_get_files(struct fastipc_msg *msg,
+				 const struct fastipc_cmd *cmd)
+{
+	s32 __user *ufd = u64_to_user_ptr(cmd->fds);
+	struct file *file;
+	u32 i;
+	s32 fd;
+
+	if (!cmd->n_fds)
+		return 0;
+	msg->files = kcalloc(cmd->n_fds, sizeof(*msg->files), GFP_KERNEL);
+	if (!msg->files)
+		return -ENOMEM;
+	for (i = 0; i < cmd->n_fds; i++) {
+		if (get_user(fd, ufd + i))
+			return -EFAULT;
+		file = fget(fd);
+		if (!file)
+			return -EBADF;
+		if (fastipc_is_own_file(file)) {
+			fput(file);
+			return -EINVAL;
+		}
+		msg->files[i] = file;
+		msg->n_fds = i + 1;
+	}
+	return 0;
+}
+
+/* Copy the payload from the sender's memory to @dst, exactly once. */
+static int fastipc_copy_payload(void *dst, const struct fastipc_cmd *cmd,
+				size_t len)
+{
+	struct iovec iovstack[UIO_FASTIOV], *iov = iovstack;
+	struct iov_iter iter;
+	ssize_t n;
+
+	if (!(cmd->flags & FASTIPC_TXN_IOVEC))
+		return copy_from_user(dst, u64_to_user_ptr(cmd->data), len) ?
+			-EFAULT : 0;
+	n = import_iovec(ITER_SOURCE, u64_to_user_ptr(cmd->data),
+			 cmd->data_len, UIO_FASTIOV, &iov, &iter);
+	if (n < 0)
+		return n;
+	n = (n == len && copy_from_iter(dst, len, &iter) == len) ? 0 : -EFAULT;
+	kfree(iov);
+	return n;
+}
+
+/* Payload length of a command: data_len, or the sum of its iovecs. */
+static ssize_t fastipc_payload_len(const struct fastipc_cmd *cmd)
+{
+	struct iovec iovstack[UIO_FASTIOV], *iov = iovstack;
+	struct iov_iter iter;
+	ssize_t n;
+
+	if (!(cmd->flags & FASTIPC_TXN_IOVEC))
+		return cmd->data_len;
+	if (cmd->data_len > UIO_MAXIOV)
+		return -EINVAL;
+	n = import_iovec(ITER_SOURCE, u64_to_user_ptr(cmd->data),
+			 cmd->data_len, UIO_FASTIOV, &iov, &iter);
+	kfree(iov);
+	return n;
+}
+
+/* Buffer bytes: payload, then handles and fds at the next 8-byte mark. */
+static size_t fastipc_msg_size(const struct fastipc_msg *msg)
+{
+	return round_up(msg->len, 8) + sizeof(u32) * msg->n_handles +
+	       sizeof(s32) * msg->n_fds;
+}
+
+/*
+ * Build @msg for @to from a CALL, SEND or REPLY command.  Errors from the
+ * command itself are negative errnos with nothing kept; errors from the
+ * receiver's area come back as *@area_err with the message empty.
+ */
+static int fastipc_msg_prepare(struct fastipc_msg *msg,
+			       struct fastipc_peer *sender,
+			       struct fastipc_peer *to,
+			       const struct fastipc_cmd *cmd, bool oneway,
+			       int *area_err)
+{
+	ssize_t len;
+	int ret;
+
+	*area_err = 0;
+	len = fastipc_payload_len(cmd);
+	if (len < 0)
+		return len;
+	if (len > fastipc_max_area_size)
+		return -EINVAL;
+	msg->len = len;
+	ret = fastipc_msg_get_nodes(msg, sender, cmd);
+	if (!ret)
+		ret = fastipc_msg_get_files(msg, cmd);
+	if (ret)
+		goto err;
+
+	if (len <= FASTIPC_INLINE_MAX && !msg->n_handles && !msg->n_fds) {
+		msg->is_inline = true;
+		ret = len ? fastipc_copy_payload(msg->inline_data, cmd, len) : 0;
+		if (ret)
+			goto err;
+		return 0;
+	}
+	*area_err = fastipc_area_alloc(to, fastipc_msg_size(msg), oneway,
+				       &msg->offset);
+	if (*area_err) {
+		fastipc_msg_put_objects(msg);
+		return 0;
+	}
+	msg->has_buf = true;
+	/* The area is mapped read-only by @to and never freed under us. */
+	ret = fastipc_copy_payload(to->area.kaddr + msg->offset, cmd, len);
+	if (ret)
+		goto err;
+	return 0;
+err:
+	fastipc_msg_discard(to, msg, oneway);
+	return ret;
+}
+
+/* ID a call made now by @thread carries: the one it serves, or a new one. */
+static u64 fastipc_txn_id_for(struct fastipc_thread *thread)
+{
+	struct fastipc_peer *peer = thread->peer;
+	struct fastipc_txn *t;
+	u64 id = 0;
+
+	spin_lock(&peer->lock);
+	list_for_each_entry_reverse(t, &peer->pending, pending_entry) {
+		if (t->server == thread) {
+			id = t->id;
+			break;
+		}
+	}
+	spin_unlock(&peer->lock);
+	return id ? id : atomic64_inc_return(&fastipc_next_id);
+}
+
+/* The thread of @peer blocked in a call of transaction @id, if any. */
+static struct fastipc_thread *fastipc_waiter_of(struct fastipc_peer *peer,
+						u64 id)
+{
+	struct fastipc_thread *t;
+	unsigned long index;
+
+	lockdep_assert_held(&peer->lock);
+	xa_for_each(&peer->threads, index, t)
+		if (t->waiting && t->waiting_id == id)
+			return t;
+	return NULL;
+}
+
+/* Hand a finished call to its caller, or drop it if the caller is gone. */
+static void fastipc_txn_complete(struct fastipc_txn *txn)
+{
+	struct fastipc_thread *caller = txn->from;
+	struct fastipc_peer *peer = caller->peer;
+
+	txn->work.type = FASTIPC_WORK_REPLY;
+	spin_lock(&peer->lock);
+	if (caller->waiting == txn && !peer->dead) {
+		list_add_tail(&txn->work.entry, &caller->todo);
+		wake_up_interruptible_sync(&caller->wait);
+		spin_unlock(&peer->lock);
+		return;
+	}
+	spin_unlock(&peer->lock);
+	fastipc_msg_discard(peer, &txn->msg, false);
+	fastipc_txn_free(txn);
+}
+
+/**
+ * fastipc_txn_fail() - answer a call with a failure record.
+ * @txn: the call, owned by the caller of this function, its message gone.
+ * @op: %FASTIPC_RET_DEAD_REPLY or %FASTIPC_RET_FAILED_REPLY.
+ * @reason: &enum fastipc_reason.
+ * @err: positive errno for the caller.
+ */
+void fastipc_txn_fail(struct fastipc_txn *txn, u32 op, u32 reason, int err)
+{
+	txn->reply_op = op;
+	txn->reason = reason;
+	txn->code = err;
+	memset(&txn->msg, 0, offsetof(struct fastipc_msg, inline_data));
+	txn->msg.is_inline = true;
+	fastipc_txn_complete(txn);
+}
+
+static void fastipc_txn_area_fail(struct fastipc_txn *txn, int area_err)
+{
+	if (area_err == -EPIPE)
+		fastipc_txn_fail(txn, FASTIPC_RET_DEAD_REPLY,
+				 FASTIPC_REASON_DEAD_TARGET, EPIPE);
+	else
+		fastipc_txn_fail(txn, FASTIPC_RET_FAILED_REPLY,
+				 area_err == -ENXIO ? FASTIPC_REASON_NO_AREA :
+				 FASTIPC_REASON_NO_SPACE, ENOSPC);
+}
+
+static int fastipc_cmd_check_txn(const struct fastipc_cmd *cmd)
+{
+	if (cmd->flags & ~FASTIPC_TXN_IOVEC || cmd->reserved0 || cmd->arg)
+		return -EINVAL;
+	if (cmd->n_handles > FASTIPC_MAX_TXN_HANDLES ||
+	    cmd->n_fds > FASTIPC_MAX_TXN_FDS)
+		return -EINVAL;
+	return 0;
+}
+
+/**
+ * fastipc_txn_send() - CALL or SEND command.
+ * @thread: the sending thread.
+ * @cmd: the command, read once from userspace.
+ * @oneway: SEND.
+ *
+ * Return: 0 when the command is consumed (a call's failure to deliver then
+ * comes back as its reply record), or a negative errno with nothing done.
+ */
+int fastipc_txn_send(struct fastipc_thread *thread,
+		     const struct fastipc_cmd *cmd, bool oneway)
+{
+	struct fastipc_peer *peer = thread->peer, *to;
+	struct fastipc_thread *target = NULL;
+	struct fastipc_node *node;
+	struct fastipc_txn *txn;
+	int ret, area_err;
+
+	ret = fastipc_cmd_check_txn(cmd);
+	if (ret || cmd->txn_id)
+		return ret ? ret : -EINVAL;
+	if (!oneway && thread->waiting)
+		return -EBUSY;
+	node = fastipc_handle_node(peer, cmd->handle);
+	if (!node)
+		return -ENOENT;
+	if (cmd->n_fds && !(node->flags & FASTIPC_NODE_ACCEPT_FDS)) {
+		fastipc_node_put(node);
+		return -EPERM;
+	}
+	txn = fastipc_txn_alloc(oneway ? NULL : thread);
+	if (!txn) {
+		fastipc_node_put(node);
+		return -ENOMEM;
+	}
+	to = node->owner;
+	kref_get(&to->kref);
+	txn->to = to;
+	txn->node = node;
+	txn->oneway = oneway;
+	txn->code = cmd->code;
+	kref_get(&peer->kref);
+	txn->from_peer = peer;
+
+	ret = fastipc_msg_prepare(&txn->msg, peer, to, cmd, oneway, &area_err);
+	if (ret)
+		goto err_free;
+	if (oneway && area_err) {
+		ret = area_err == -EPIPE ? -EPIPE : -ENOSPC;
+		goto err_free;
+	}
+	txn->id = fastipc_txn_id_for(thread);
+
+	if (!oneway) {
+		kref_get(&thread->kref);
+		txn->from = thread;
+		spin_lock(&peer->lock);
+		thread->waiting = txn;
+		thread->waiting_id = txn->id;
+		spin_unlock(&peer->lock);
+		if (area_err) {
+			fastipc_txn_area_fail(txn, area_err);
+			return 0;
+		}
+	}
+
+	txn->work.type = FASTIPC_WORK_TXN;
+	spin_lock(&to->lock);
+	if (to->dead) {
+		spin_unlock(&to->lock);
+		fastipc_msg_discard(to, &txn->msg, oneway);
+		if (oneway) {
+			ret = -EPIPE;
+			goto err_free;
+		}
+		fastipc_txn_fail(txn, FASTIPC_RET_DEAD_REPLY,
+				 FASTIPC_REASON_DEAD_TARGET, EPIPE);
+		return 0;
+	}
+	/* Recursion: the nested call goes back to the thread waiting on it. */
+	if (!oneway)
+		target = fastipc_waiter_of(to, txn->id);
+	if (target) {
+		list_add_tail(&txn->work.entry, &target->todo);
+		wake_up_interruptible_sync(&target->wait);
+	} else {
+		list_add_tail(&txn->work.entry, &to->todo);
+		fastipc_wake_one(to);
+	}
+	spin_unlock(&to->lock);
+	return 0;
+
+err_free:
+	fastipc_txn_free(txn);
+	return ret;
+}
+
+/* Take the transaction a REPLY answers off the pending list. */
+static struct fastipc_txn *fastipc_txn_claim(struct fastipc_thread *thread,
+					     u64 id)
+{
+	struct fastipc_peer *peer = thread->peer;
+	struct fastipc_txn *t, *found = NULL;
+
+	spin_lock(&peer->lock);
+	list_for_each_entry_reverse(t, &peer->pending, pending_entry) {
+		if (id ? t->id == id : t->server == thread) {
+			found = t;
+			list_del_init(&t->pending_entry);
+			break;
+		}
+	}
+	spin_unlock(&peer->lock);
+	return found;
+}
+
+static void fastipc_txn_unclaim(struct fastipc_peer *peer,
+				struct fastipc_txn *txn)
+{
+	spin_lock(&peer->lock);
+	if (!peer->dead) {
+		list_add_tail(&txn->pending_entry, &peer->pending);
+		txn = NULL;
+	}
+	spin_unlock(&peer->lock);
+	/* The peer died meanwhile: answer as its death would have. */
+	if (txn)
+		fastipc_txn_fail(txn, FASTIPC_RET_DEAD_REPLY,
+				 FASTIPC_REASON_DEAD_TARGET, EPIPE);
+}
+
+/**
+ * fastipc_txn_reply() - REPLY or REPLY_ERROR command.
+ * @thread: the replying thread.
+ * @cmd: the command, read once from userspace.
+ * @error: REPLY_ERROR.
+ *
+ * Return: 0, or a negative errno with the transaction still pending.
+ */
+int fastipc_txn_reply(struct fastipc_thread *thread,
+		      const struct fastipc_cmd *cmd, bool error)
+{
+	struct fastipc_peer *caller_peer;
+	struct fastipc_txn *txn;
+	int ret, area_err;
+
+	ret = fastipc_cmd_check_txn(cmd);
+	if (ret)
+		return ret;
+	if (cmd->handle)
+		return -EINVAL;
+	if (error && (cmd->flags || cmd->data || cmd->data_len ||
+		      cmd->n_handles || cmd->n_fds || !cmd->code ||
+		      cmd->code > MAX_ERRNO))
+		return -EINVAL;
+	txn = fastipc_txn_claim(thread, cmd->txn_id);
+	if (!txn)
+		return -EPROTO;
+	if (error) {
+		fastipc_txn_fail(txn, FASTIPC_RET_FAILED_REPLY,
+				 FASTIPC_REASON_REPLIED_ERROR, cmd->code);
+		return 0;
+	}
+
+	caller_peer = txn->from->peer;
+	memset(&txn->msg, 0, offsetof(struct fastipc_msg, inline_data));
+	ret = fastipc_msg_prepare(&txn->msg, thread->peer, caller_peer, cmd,
+				  false, &area_err);
+	if (!ret && area_err == -EPIPE) {
+		/* The caller is gone: the reply is dropped, not an error. */
+		fastipc_txn_free(txn);
+		return 0;
+	}
+	if (!ret && area_err)
+		ret = -ENOSPC;
+	if (ret) {
+		fastipc_txn_unclaim(thread->peer, txn);
+		return ret;
+	}
+	txn->reply_op = FASTIPC_RET_REPLY;
+	txn->code = cmd->code;
+	fastipc_txn_complete(txn);
+	return 0;
+}
+
+int fastipc_txn_cache_init(void)
+{
+	fastipc_txn_cache = KMEM_CACHE(fastipc_txn, 0);
+	return fastipc_txn_cache ? 0 : -ENOMEM;
+}
+
+void fastipc_txn_cache_exit(void)
+{
+	kmem_cache_destroy(fastipc_txn_cache);
+}
