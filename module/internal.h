@@ -329,6 +329,7 @@ int fastipc_txn_reply(struct fastipc_thread *thread,
 		      const struct fastipc_cmd *cmd, bool error);
 void fastipc_txn_fail(struct fastipc_txn *txn, u32 op, u32 reason, int err);
 void fastipc_txn_free(struct fastipc_txn *txn);
+void fastipc_txn_free_spare(struct fastipc_txn *txn);
 void fastipc_txn_recycle(struct fastipc_thread *thread,
 			 struct fastipc_txn *txn);
 void fastipc_msg_discard(struct fastipc_peer *owner, struct fastipc_msg *msg,

@@ -19,7 +19,7 @@ int fastipc_node_create(struct fastipc_peer *peer,
 	struct fastipc_node *node;
 	int ret;
 
-	if (arg->flags & ~FASTIPC_NODE_ACCEPT_FDS || arg->handle ||
+	if (arg->flags & ~FASTIPC_NODE_ACCEPT_FDS ||
 	    arg->reserved[0] || arg->reserved[1])
 		return -EINVAL;
 
@@ -458,7 +458,7 @@ int fastipc_handle_export(struct fastipc_peer *peer,
 	struct fastipc_node *node;
 	int fd;
 
-	if (arg->flags || arg->reserved || arg->fd)
+	if (arg->flags || arg->reserved)
 		return -EINVAL;
 	node = arg->handle ? fastipc_handle_node(peer, arg->handle) : NULL;
 	if (!node)
@@ -480,7 +480,7 @@ int fastipc_handle_import(struct fastipc_peer *peer,
 	struct file *file;
 	int ret;
 
-	if (arg->flags || arg->reserved || arg->handle)
+	if (arg->flags || arg->reserved)
 		return -EINVAL;
 	file = fget(arg->fd);
 	if (!file)

@@ -113,7 +113,7 @@ static void fastipc_thread_free(struct kref *kref)
 						     kref);
 
 	if (thread->spare)
-		fastipc_txn_free(thread->spare);
+		fastipc_txn_free_spare(thread->spare);
 	fastipc_stat_dec(FASTIPC_STAT_THREADS);
 	kfree(thread);
 }
@@ -153,8 +153,11 @@ static void fastipc_work_abandon(struct fastipc_peer *peer,
 			fastipc_txn_free(txn);
 			break;
 		case FASTIPC_WORK_DEAD_NODE:
+			/* Embedded in the ref: freed with it. */
+			break;
 		case FASTIPC_WORK_NODE_RELEASED:
-			/* Owned by the ref or node: freed with them. */
+			fastipc_node_put(container_of(w, struct fastipc_node,
+						      released_work));
 			break;
 		}
 	}

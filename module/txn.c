@@ -99,6 +99,15 @@ void fastipc_txn_free(struct fastipc_txn *txn)
 }
 
 /**
+ * fastipc_txn_free_spare() - free a thread's spare transaction.
+ * @txn: a transaction kept by fastipc_txn_recycle(), holding nothing.
+ */
+void fastipc_txn_free_spare(struct fastipc_txn *txn)
+{
+	kmem_cache_free(fastipc_txn_cache, txn);
+}
+
+/**
  * fastipc_txn_recycle() - a caller is done with its transaction.
  * @thread: the calling thread, in its own context.
  * @txn: the transaction, off every list.
@@ -537,7 +546,9 @@ int fastipc_txn_reply(struct fastipc_thread *thread,
 
 int fastipc_txn_cache_init(void)
 {
-	fastipc_txn_cache = KMEM_CACHE(fastipc_txn, 0);
+	/* Only the inline payload is ever copied from userspace. */
+	fastipc_txn_cache = KMEM_CACHE_USERCOPY(fastipc_txn, 0,
+					       msg.inline_data);
 	return fastipc_txn_cache ? 0 : -ENOMEM;
 }
 
