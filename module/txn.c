@@ -270,8 +270,11 @@ err:
 	return ret;
 }
 
-/* ID a call made now by @thread carries: the one it serves, or a new one. */
-static u64 fastipc_txn_id_for(struct fastipc_thread *thread)
+/*
+ * ID a call made now by @thread carries: the one it serves (*@nested set),
+ * or a new one.
+ */
+static u64 fastipc_txn_id_for(struct fastipc_thread *thread, bool *nested)
 {
 	struct fastipc_peer *peer = thread->peer;
 	struct fastipc_txn *t;
@@ -285,19 +288,21 @@ static u64 fastipc_txn_id_for(struct fastipc_thread *thread)
 		}
 	}
 	spin_unlock(&peer->lock);
+	*nested = id;
 	return id ? id : atomic64_inc_return(&fastipc_next_id);
 }
 
-/* The thread of @peer blocked in a call of transaction @id, if any. */
+/* Another thread of @peer blocked in a call of transaction @id, if any. */
 static struct fastipc_thread *fastipc_waiter_of(struct fastipc_peer *peer,
-						u64 id)
+						u64 id,
+						struct fastipc_thread *self)
 {
 	struct fastipc_thread *t;
 	unsigned long index;
 
 	lockdep_assert_held(&peer->lock);
 	xa_for_each(&peer->threads, index, t)
-		if (t->waiting && t->waiting_id == id)
+		if (t != self && t->waiting && t->waiting_id == id)
 			return t;
 	return NULL;
 }
@@ -375,6 +380,7 @@ int fastipc_txn_send(struct fastipc_thread *thread,
 	struct fastipc_thread *target = NULL;
 	struct fastipc_node *node;
 	struct fastipc_txn *txn;
+	bool nested = false;
 	int ret, area_err;
 
 	ret = fastipc_cmd_check_txn(cmd);
@@ -410,7 +416,7 @@ int fastipc_txn_send(struct fastipc_thread *thread,
 		ret = area_err == -EPIPE ? -EPIPE : -ENOSPC;
 		goto err_free;
 	}
-	txn->id = fastipc_txn_id_for(thread);
+	txn->id = fastipc_txn_id_for(thread, &nested);
 
 	if (!oneway) {
 		kref_get(&thread->kref);
@@ -439,8 +445,8 @@ int fastipc_txn_send(struct fastipc_thread *thread,
 		return 0;
 	}
 	/* Recursion: the nested call goes back to the thread waiting on it. */
-	if (!oneway)
-		target = fastipc_waiter_of(to, txn->id);
+	if (!oneway && nested)
+		target = fastipc_waiter_of(to, txn->id, thread);
 	if (target) {
 		list_add_tail(&txn->work.entry, &target->todo);
 		wake_up_interruptible_sync(&target->wait);
