@@ -164,7 +164,8 @@ static void fastipc_claim(struct fastipc_thread *thread,
 			txn->server = thread;
 			list_add_tail(&txn->pending_entry, &peer->pending);
 		}
-		if (from_peer_list && list_empty(&peer->idle) &&
+		if (from_peer_list && thread->looper &&
+		    list_empty(&peer->idle) &&
 		    peer->loopers + peer->spawn_requested < fastipc_max_threads) {
 			peer->spawn_requested++;
 			d->spawn = true;

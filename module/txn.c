@@ -203,7 +203,8 @@ static ssize_t fastipc_payload_len(const struct fastipc_cmd *cmd)
 	ssize_t n;
 
 	if (!(cmd->flags & FASTIPC_TXN_IOVEC))
-		return cmd->data_len;
+		return cmd->data_len > fastipc_max_area_size ? -EINVAL :
+			cmd->data_len;
 	if (cmd->data_len > UIO_MAXIOV)
 		return -EINVAL;
 	n = import_iovec(ITER_SOURCE, u64_to_user_ptr(cmd->data),
