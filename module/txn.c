@@ -554,8 +554,7 @@ int fastipc_txn_reply(struct fastipc_thread *thread,
 int fastipc_txn_cache_init(void)
 {
 	/* Only the inline payload is ever copied from userspace. */
-	fastipc_txn_cache = KMEM_CACHE_USERCOPY(fastipc_txn, 0,
-					       msg.inline_data);
+	fastipc_txn_cache = KMEM_CACHE_USERCOPY(fastipc_txn, 0, msg.inline_data);
 	return fastipc_txn_cache ? 0 : -ENOMEM;
 }
 
