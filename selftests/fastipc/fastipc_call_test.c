@@ -1,0 +1,992 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * fastipc: calls and replies, one-way messages, transaction IDs, failures
+ * (REPLY_ERROR, dead server, dead client), nested calls, buffers and flow
+ * control of the receive area.
+ */
+#define _GNU_SOURCE
+#include <pthread.h>
+#include <signal.h>
+#include <sys/wait.h>
+
+#include "kselftest_harness.h"
+#include "fastipc_util.h"
+
+#define AREA		(4 * FIPC_MIB)
+#define COOKIE_S	0x5e5e00015e5e0001ULL
+#define COOKIE_A	0xa0a0000aULL
+#define COOKIE_B	0xb0b0000bULL
+
+/* Low byte of a code: the seed of the payload pattern.  Bits above: what
+ * the checking server does with the call.
+ */
+#define CODE_SEED(c)	((unsigned int)((c) & 0xff))
+#define CODE_IOV	0x100	/* answer with a gathered (iovec) reply */
+#define CODE_ERROR	0x200	/* answer with REPLY_ERROR EACCES */
+
+/* ---- an in-process server: a second open served by a thread ------------ */
+
+struct server;
+typedef int (*handler_t)(struct server *s, const struct fastipc_ret *r);
+
+struct server {
+	struct fipc_peer p;
+	__u32 node;		/* the server's own handle to its node */
+	pthread_t thr;
+	bool running;
+	handler_t handler;
+	pid_t expect_pid;	/* sender_pid every transaction must carry */
+	/* Written by the thread, read after the join. */
+	int fail;		/* source line of the first failure */
+	long fail_val;
+	pid_t tid;
+	unsigned int served;
+	unsigned int spawn;
+	__u64 txn[128];
+	long priv[8];
+};
+
+#define SFAIL(s, v) do { \
+	if (!(s)->fail) { \
+		(s)->fail = __LINE__; \
+		(s)->fail_val = (long)(v); \
+	} \
+} while (0)
+
+static void *server_main(void *arg)
+{
+	struct server *s = arg;
+	struct fastipc_ret r;
+	int ret;
+
+	s->tid = fipc_gettid();
+	ret = fipc_write1(s->p.fd, fipc_cmd_op(FASTIPC_CMD_LOOPER_ENTER, 0, 0));
+	if (ret)
+		SFAIL(s, ret);
+	for (;;) {
+		ret = fipc_read_one(s->p.fd, 0, &r, &s->spawn);
+		if (ret) {
+			SFAIL(s, ret);
+			break;
+		}
+		if (r.op != FASTIPC_RET_TRANSACTION) {
+			SFAIL(s, r.op);
+			continue;
+		}
+		if ((r.flags & FASTIPC_RET_ONEWAY) && r.code == FIPC_CODE_QUIT) {
+			fipc_release_ret(s->p.fd, &r);
+			break;
+		}
+		if (s->served < ARRAY_SIZE(s->txn))
+			s->txn[s->served] = r.txn_id;
+		s->served++;
+		ret = s->handler(s, &r);
+		if (ret)
+			SFAIL(s, ret);
+	}
+	fipc_write1(s->p.fd, fipc_cmd_op(FASTIPC_CMD_LOOPER_EXIT, 0, 0));
+	return NULL;
+}
+
+/*
+ * The checking server: the payload must be the pattern of the code's seed,
+ * inline exactly when small; the reply is the same length with the next
+ * seed and code + 1.
+ */
+static int handle_check(struct server *s, const struct fastipc_ret *r)
+{
+	bool want_inline = r->data_len <= FASTIPC_INLINE_MAX &&
+			   !r->n_handles && !r->n_fds;
+	unsigned int seed = CODE_SEED(r->code);
+	const void *data = fipc_payload(&s->p, r);
+	struct fastipc_cmd c[2];
+	struct iovec iov[3];
+	unsigned int n = 0;
+	char *buf;
+	int ret;
+
+	if (r->cookie != COOKIE_S)
+		SFAIL(s, r->cookie);
+	if (r->sender_pid != (__u32)s->expect_pid)
+		SFAIL(s, r->sender_pid);
+	if (r->sender_euid != geteuid())
+		SFAIL(s, r->sender_euid);
+	if (!r->txn_id)
+		SFAIL(s, 0);
+	if (!!(r->flags & FASTIPC_RET_INLINE) != want_inline)
+		SFAIL(s, r->flags);
+	if (!data)
+		SFAIL(s, r->offset);
+	else if (fipc_check(data, r->data_len, seed) >= 0)
+		SFAIL(s, fipc_check(data, r->data_len, seed));
+
+	buf = malloc(r->data_len + 1);
+	if (!buf)
+		return -ENOMEM;
+	fipc_fill(buf, r->data_len, seed + 1);
+	if (!(r->flags & FASTIPC_RET_INLINE))
+		c[n++] = fipc_cmd_op(FASTIPC_CMD_FREE, 0, r->offset);
+	if (r->flags & FASTIPC_RET_ONEWAY) {
+		/* nothing to answer */
+	} else if (r->code & CODE_ERROR) {
+		c[n++] = fipc_cmd_reply_error(0, EACCES);
+	} else if (r->code & CODE_IOV) {
+		size_t half = r->data_len / 2;
+
+		iov[0].iov_base = buf;
+		iov[0].iov_len = half;
+		iov[1].iov_base = NULL;
+		iov[1].iov_len = 0;
+		iov[2].iov_base = buf + half;
+		iov[2].iov_len = r->data_len - half;
+		c[n] = fipc_cmd_reply(0, r->code + 1, iov, 3);
+		c[n++].flags = FASTIPC_TXN_IOVEC;
+	} else {
+		c[n++] = fipc_cmd_reply(0, r->code + 1, buf, r->data_len);
+	}
+	ret = n ? fipc_write(s->p.fd, c, n, NULL) : 0;
+	free(buf);
+	return ret;
+}
+
+static void server_start(struct __test_metadata *_metadata, struct server *s,
+			 handler_t handler)
+{
+	s->handler = handler;
+	if (!s->expect_pid)
+		s->expect_pid = getpid();
+	ASSERT_EQ(0, pthread_create(&s->thr, NULL, server_main, s));
+	s->running = true;
+}
+
+/* Ask the server to quit through @fd's handle @h and join it (bounded). */
+static int server_stop(struct server *s, int fd, __u32 h)
+{
+	struct timespec ts;
+	int ret;
+
+	if (!s->running)
+		return 0;
+	ret = fipc_send(fd, h, FIPC_CODE_QUIT, NULL, 0);
+	if (ret)
+		return ret;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += 5;
+	ret = pthread_timedjoin_np(s->thr, NULL, &ts);
+	if (ret)
+		return -ret;
+	s->running = false;
+	return 0;
+}
+
+/* ---- the common fixture: client C, server S with node, C holds h ------- */
+
+FIXTURE(call) {
+	struct fipc_peer c;
+	struct server s;
+	__u32 h;
+};
+
+static void env_setup(struct __test_metadata *_metadata,
+		       struct fipc_peer *c, struct server *s, __u32 *h,
+		       size_t server_area)
+{
+	c->fd = s->p.fd = -1;
+	ASSERT_EQ(0, fipc_peer_open(c, AREA));
+	ASSERT_EQ(0, fipc_peer_open(&s->p, server_area));
+	ASSERT_EQ(0, fipc_node_create(s->p.fd, 0, COOKIE_S, &s->node));
+	ASSERT_EQ(1, s->node);
+	ASSERT_EQ(0, fipc_share(s->p.fd, s->node, c->fd, h));
+	ASSERT_EQ(1, *h);
+}
+
+static void env_teardown(struct __test_metadata *_metadata,
+			  struct fipc_peer *c, struct server *s, __u32 h)
+{
+	if (s->running)
+		EXPECT_EQ(0, server_stop(s, c->fd, h));
+	if (s->running)
+		return;	/* cannot close under a stuck thread */
+	EXPECT_EQ(0, s->fail) TH_LOG("server failed at line %d (value %ld)",
+				     s->fail, s->fail_val);
+	fipc_peer_close(c);
+	fipc_peer_close(&s->p);
+	FIPC_EXPECT_ZERO();
+}
+
+FIXTURE_SETUP(call)
+{
+	env_setup(_metadata, &self->c, &self->s, &self->h, AREA);
+}
+
+FIXTURE_TEARDOWN(call)
+{
+	env_teardown(_metadata, &self->c, &self->s, self->h);
+}
+
+/* ---- payload sizes both ways -------------------------------------------- */
+
+FIXTURE(payload) {
+	struct fipc_peer c;
+	struct server s;
+	__u32 h;
+};
+
+FIXTURE_VARIANT(payload) {
+	size_t len;
+};
+
+FIXTURE_VARIANT_ADD(payload, empty) { .len = 0 };
+FIXTURE_VARIANT_ADD(payload, one) { .len = 1 };
+FIXTURE_VARIANT_ADD(payload, inline_max) { .len = FASTIPC_INLINE_MAX };
+FIXTURE_VARIANT_ADD(payload, pooled_min) { .len = FASTIPC_INLINE_MAX + 1 };
+FIXTURE_VARIANT_ADD(payload, page) { .len = 4096 };
+FIXTURE_VARIANT_ADD(payload, mib) { .len = FIPC_MIB };
+
+FIXTURE_SETUP(payload)
+{
+	env_setup(_metadata, &self->c, &self->s, &self->h, AREA);
+}
+
+FIXTURE_TEARDOWN(payload)
+{
+	env_teardown(_metadata, &self->c, &self->s, self->h);
+}
+
+TEST_F(payload, roundtrip)
+{
+	size_t len = variant->len;
+	bool pooled = len > FASTIPC_INLINE_MAX;
+	struct fastipc_ret r;
+	const void *data;
+	char *buf;
+
+	buf = malloc(len + 1);
+	ASSERT_NE(NULL, buf);
+	fipc_fill(buf, len, 7);
+	server_start(_metadata, &self->s, handle_check);
+
+	ASSERT_EQ(0, fipc_call(self->c.fd, self->h, 7, buf, len, &r));
+	ASSERT_EQ(FASTIPC_RET_REPLY, r.op);
+	EXPECT_EQ(8, r.code);
+	EXPECT_EQ(len, r.data_len);
+	EXPECT_NE(0, r.txn_id);
+	EXPECT_EQ(0, r.n_handles);
+	EXPECT_EQ(0, r.n_fds);
+	EXPECT_EQ(FASTIPC_REASON_NONE, r.reason);
+	EXPECT_EQ(0, r.flags & FASTIPC_RET_ONEWAY);
+	EXPECT_EQ(!pooled, !!(r.flags & FASTIPC_RET_INLINE));
+	data = fipc_payload(&self->c, &r);
+	ASSERT_NE(NULL, data);
+	EXPECT_EQ(-1, fipc_check(data, len, 8));
+	if (pooled) {
+		/* The server freed its buffer before replying: ours is left. */
+		EXPECT_EQ(1, fipc_stat("buffers"));
+		EXPECT_EQ(0, fipc_free(self->c.fd, r.offset));
+	}
+	EXPECT_EQ(0, fipc_stat("buffers"));
+
+	ASSERT_EQ(0, server_stop(&self->s, self->c.fd, self->h));
+	EXPECT_EQ(0, self->s.fail) TH_LOG("server line %d value %ld",
+					  self->s.fail, self->s.fail_val);
+	EXPECT_EQ(1, self->s.served);
+	EXPECT_EQ(r.txn_id, self->s.txn[0]);
+	free(buf);
+}
+
+/* ---- fixture tests ---------------------------------------------------------- */
+
+TEST_F(call, iovec_gather)
+{
+	char whole[110];
+	struct iovec iov[3] = {
+		{ whole, 10 }, { NULL, 0 }, { whole + 10, 100 },
+	};
+	struct fastipc_cmd c = fipc_cmd_call(self->h, 3 | CODE_IOV, iov, 3);
+	struct fastipc_ret r;
+	const void *data;
+
+	c.flags = FASTIPC_TXN_IOVEC;
+	fipc_fill(whole, sizeof(whole), 3);
+	server_start(_metadata, &self->s, handle_check);
+
+	ASSERT_EQ(0, fipc_transact(self->c.fd, &c, 1, &r));
+	ASSERT_EQ(FASTIPC_RET_REPLY, r.op);
+	EXPECT_EQ((3 | CODE_IOV) + 1, r.code);
+	ASSERT_EQ(sizeof(whole), r.data_len);
+	data = fipc_payload(&self->c, &r);
+	ASSERT_NE(NULL, data);
+	/* The server gathered its reply from two pieces and an empty one. */
+	EXPECT_EQ(-1, fipc_check(data, sizeof(whole), 4));
+	EXPECT_EQ(0, fipc_release_ret(self->c.fd, &r));
+
+	/* A small gathered call stays inline. */
+	iov[0].iov_len = 5;
+	iov[2].iov_base = whole + 5;
+	iov[2].iov_len = 3;
+	fipc_fill(whole, 8, 9);
+	c = fipc_cmd_call(self->h, 9, iov, 3);
+	c.flags = FASTIPC_TXN_IOVEC;
+	ASSERT_EQ(0, fipc_transact(self->c.fd, &c, 1, &r));
+	ASSERT_EQ(FASTIPC_RET_REPLY, r.op);
+	EXPECT_EQ(8, r.data_len);
+	EXPECT_TRUE(r.flags & FASTIPC_RET_INLINE);
+	EXPECT_EQ(-1, fipc_check(r.inline_data, 8, 10));
+}
+
+TEST_F(call, transaction_ids)
+{
+	struct fastipc_ret r[3];
+	char b[200];
+	int i;
+
+	server_start(_metadata, &self->s, handle_check);
+	for (i = 0; i < 3; i++) {
+		/* inline, pooled, inline */
+		size_t len = i == 1 ? sizeof(b) : 16;
+
+		fipc_fill(b, len, 20 + i);
+		ASSERT_EQ(0, fipc_call(self->c.fd, self->h, 20 + i, b, len, &r[i]));
+		ASSERT_EQ(FASTIPC_RET_REPLY, r[i].op);
+		EXPECT_EQ(21 + i, r[i].code);
+		EXPECT_EQ(0, fipc_release_ret(self->c.fd, &r[i]));
+	}
+	ASSERT_EQ(0, server_stop(&self->s, self->c.fd, self->h));
+	ASSERT_EQ(3, self->s.served);
+	for (i = 0; i < 3; i++) {
+		EXPECT_NE(0, r[i].txn_id);
+		EXPECT_EQ(self->s.txn[i], r[i].txn_id);
+	}
+	EXPECT_NE(r[0].txn_id, r[1].txn_id);
+	EXPECT_NE(r[1].txn_id, r[2].txn_id);
+	EXPECT_NE(r[0].txn_id, r[2].txn_id);
+}
+
+TEST_F(call, call_own_node)
+{
+	struct fastipc_ret r;
+	char b[100];
+
+	/* The server's test thread calls its own node; the looper serves. */
+	server_start(_metadata, &self->s, handle_check);
+	fipc_fill(b, sizeof(b), 40);
+	ASSERT_EQ(0, fipc_call(self->s.p.fd, self->s.node, 40, b, sizeof(b), &r));
+	ASSERT_EQ(FASTIPC_RET_REPLY, r.op);
+	EXPECT_EQ(41, r.code);
+	ASSERT_EQ(sizeof(b), r.data_len);
+	EXPECT_EQ(-1, fipc_check(fipc_payload(&self->s.p, &r), sizeof(b), 41));
+	EXPECT_EQ(0, fipc_release_ret(self->s.p.fd, &r));
+	ASSERT_EQ(0, server_stop(&self->s, self->c.fd, self->h));
+	EXPECT_EQ(1, self->s.served);
+	EXPECT_EQ(r.txn_id, self->s.txn[0]);
+}
+
+TEST_F(call, reply_error)
+{
+	struct fastipc_ret r;
+	char b[8] = "x";
+
+	server_start(_metadata, &self->s, handle_check);
+	fipc_fill(b, 8, 5);
+	ASSERT_EQ(0, fipc_call(self->c.fd, self->h, 5 | CODE_ERROR, b, 8, &r));
+	ASSERT_EQ(FASTIPC_RET_FAILED_REPLY, r.op);
+	EXPECT_EQ(EACCES, r.code);
+	EXPECT_EQ(FASTIPC_REASON_REPLIED_ERROR, r.reason);
+	EXPECT_EQ(0, r.data_len);
+	EXPECT_NE(0, r.txn_id);
+	/* Both sides still work. */
+	ASSERT_EQ(0, fipc_call(self->c.fd, self->h, 6, b, 0, &r));
+	ASSERT_EQ(FASTIPC_RET_REPLY, r.op);
+	EXPECT_EQ(7, r.code);
+	ASSERT_EQ(0, server_stop(&self->s, self->c.fd, self->h));
+	ASSERT_EQ(2, self->s.served);
+	EXPECT_NE(self->s.txn[0], self->s.txn[1]);
+}
+
+/* Reader of the one-way test: collects 100 records as they come. */
+struct oneway_reader {
+	struct fipc_peer *p;
+	unsigned int n;
+	int fail;
+	long fail_val;
+	__u64 code[100], txn[100], seq[100], flags[100], len[100];
+};
+
+static void *oneway_main(void *arg)
+{
+	struct oneway_reader *o = arg;
+	struct fastipc_ret r[16];
+	int i, n;
+
+	while (o->n < 100) {
+		n = fipc_read(o->p->fd, 0, r, 16);
+		if (n <= 0) {
+			o->fail = __LINE__;
+			o->fail_val = n;
+			return NULL;
+		}
+		for (i = 0; i < n && o->n < 100; i++) {
+			const void *d;
+			__u32 seq = ~0U;
+
+			if (r[i].op == FASTIPC_RET_SPAWN_LOOPER)
+				continue;
+			if (r[i].op != FASTIPC_RET_TRANSACTION) {
+				o->fail = __LINE__;
+				o->fail_val = r[i].op;
+				continue;
+			}
+			d = fipc_payload(o->p, &r[i]);
+			if (d && r[i].data_len >= 4)
+				memcpy(&seq, d, 4);
+			o->code[o->n] = r[i].code;
+			o->txn[o->n] = r[i].txn_id;
+			o->seq[o->n] = seq;
+			o->flags[o->n] = r[i].flags;
+			o->len[o->n] = r[i].data_len;
+			o->n++;
+			if (fipc_release_ret(o->p->fd, &r[i]) && !o->fail)
+				o->fail = __LINE__;
+		}
+	}
+	return NULL;
+}
+
+TEST_F(call, oneway_order)
+{
+	struct oneway_reader *o = calloc(1, sizeof(*o));
+	struct fastipc_cmd c[10];
+	struct fastipc_ret r;
+	unsigned char msg[100][128];
+	struct timespec ts;
+	pthread_t t;
+	int i, j;
+
+	ASSERT_NE(NULL, o);
+	o->p = &self->s.p;
+	ASSERT_EQ(0, pthread_create(&t, NULL, oneway_main, o));
+	/* Ten batches of ten; odd messages are pooled, even ones inline. */
+	for (i = 0; i < 100; i += 10) {
+		for (j = 0; j < 10; j++) {
+			__u32 seq = i + j;
+
+			memset(msg[seq], 0x5a, sizeof(msg[seq]));
+			memcpy(msg[seq], &seq, 4);
+			c[j] = fipc_cmd_send(self->h, 1000 + seq, msg[seq],
+					     seq & 1 ? 128 : 4);
+		}
+		ASSERT_EQ(0, fipc_write(self->c.fd, c, 10, NULL));
+	}
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += 10;
+	ASSERT_EQ(0, pthread_timedjoin_np(t, NULL, &ts));
+	EXPECT_EQ(0, o->fail) TH_LOG("reader line %d value %ld", o->fail,
+				     o->fail_val);
+	ASSERT_EQ(100, o->n);
+	for (i = 0; i < 100; i++) {
+		EXPECT_EQ(1000 + i, o->code[i]);
+		EXPECT_EQ(i, o->seq[i]);
+		EXPECT_EQ(i & 1 ? 128 : 4, o->len[i]);
+		EXPECT_TRUE(o->flags[i] & FASTIPC_RET_ONEWAY);
+		EXPECT_EQ(!(i & 1), !!(o->flags[i] & FASTIPC_RET_INLINE));
+		EXPECT_NE(0, o->txn[i]);
+		for (j = 0; j < i; j++)
+			EXPECT_NE(o->txn[j], o->txn[i]);
+	}
+	/* Nothing more, and one-way transactions cannot be answered. */
+	EXPECT_EQ(-EAGAIN, fipc_read(self->s.p.fd, FASTIPC_WR_NONBLOCK, &r, 1));
+	EXPECT_EQ(-EPROTO, fipc_write1(self->s.p.fd,
+				       fipc_cmd_reply(o->txn[99], 0, NULL, 0)));
+	EXPECT_EQ(0, fipc_stat("buffers"));
+	free(o);
+}
+
+/* The server thread answers by ID from another thread it starts. */
+struct late_reply {
+	struct server *s;
+	__u64 txn;
+	int ret;
+	pid_t tid;
+};
+
+static void *late_reply_main(void *arg)
+{
+	struct late_reply *l = arg;
+	char b[100];
+
+	l->tid = fipc_gettid();
+	fipc_fill(b, sizeof(b), 77);
+	l->ret = fipc_write1(l->s->p.fd, fipc_cmd_reply(l->txn, 77, b, sizeof(b)));
+	return NULL;
+}
+
+static int handle_by_other_thread(struct server *s, const struct fastipc_ret *r)
+{
+	struct late_reply l = { .s = s, .txn = r->txn_id, .ret = -1 };
+	pthread_t t;
+
+	if (pthread_create(&t, NULL, late_reply_main, &l))
+		return -EAGAIN;
+	pthread_join(t, NULL);
+	s->priv[0] = l.ret;
+	s->priv[1] = l.tid;
+	/* Answered already: this thread has nothing left to reply to. */
+	s->priv[2] = fipc_write1(s->p.fd, fipc_cmd_reply(0, 0, NULL, 0));
+	s->priv[3] = fipc_write1(s->p.fd, fipc_cmd_reply(r->txn_id, 0, NULL, 0));
+	return 0;
+}
+
+TEST_F(call, reply_by_id_from_other_thread)
+{
+	struct fastipc_ret r;
+
+	server_start(_metadata, &self->s, handle_by_other_thread);
+	ASSERT_EQ(0, fipc_call(self->c.fd, self->h, 1, "hi", 2, &r));
+	ASSERT_EQ(FASTIPC_RET_REPLY, r.op);
+	EXPECT_EQ(77, r.code);
+	ASSERT_EQ(100, r.data_len);
+	EXPECT_EQ(-1, fipc_check(fipc_payload(&self->c, &r), 100, 77));
+	EXPECT_EQ(0, fipc_release_ret(self->c.fd, &r));
+	ASSERT_EQ(0, server_stop(&self->s, self->c.fd, self->h));
+	EXPECT_EQ(r.txn_id, self->s.txn[0]);
+	EXPECT_EQ(0, self->s.priv[0]);
+	EXPECT_NE(self->s.tid, self->s.priv[1]);
+	EXPECT_EQ(-EPROTO, self->s.priv[2]);
+	EXPECT_EQ(-EPROTO, self->s.priv[3]);
+}
+
+TEST_F(call, free_buffers)
+{
+	struct fastipc_ret r;
+	char b[1000];
+
+	server_start(_metadata, &self->s, handle_check);
+	fipc_fill(b, sizeof(b), 50);
+	ASSERT_EQ(0, fipc_call(self->c.fd, self->h, 50, b, sizeof(b), &r));
+	ASSERT_EQ(FASTIPC_RET_REPLY, r.op);
+	ASSERT_EQ(0, r.flags & FASTIPC_RET_INLINE);
+	EXPECT_GE(self->c.size, r.offset + r.data_len);
+	EXPECT_EQ(1, fipc_stat("buffers"));
+	/* Not the start of a live buffer. */
+	EXPECT_EQ(-EINVAL, fipc_free(self->c.fd, r.offset + 8));
+	EXPECT_EQ(-EINVAL, fipc_free(self->c.fd, self->c.size));
+	EXPECT_EQ(-EINVAL, fipc_free(self->c.fd, ~0ULL));
+	EXPECT_EQ(1, fipc_stat("buffers"));
+	EXPECT_EQ(-1, fipc_check((char *)self->c.area + r.offset, sizeof(b), 51));
+	EXPECT_EQ(0, fipc_free(self->c.fd, r.offset));
+	EXPECT_EQ(0, fipc_stat("buffers"));
+	/* Twice is once too many. */
+	EXPECT_EQ(-EINVAL, fipc_free(self->c.fd, r.offset));
+}
+
+TEST_F(call, spawn_looper)
+{
+	struct fastipc_ret r[4];
+	int n, i, txn = 0, spawn = 0;
+
+	/* One looper, busy (here, not reading) while work arrives. */
+	ASSERT_EQ(0, fipc_write1(self->s.p.fd,
+				 fipc_cmd_op(FASTIPC_CMD_LOOPER_ENTER, 0, 0)));
+	ASSERT_EQ(0, fipc_send(self->c.fd, self->h, 9, "abc", 3));
+	n = fipc_read(self->s.p.fd, FASTIPC_WR_NONBLOCK, r, 4);
+	ASSERT_LE(1, n);
+	for (i = 0; i < n; i++) {
+		if (r[i].op == FASTIPC_RET_TRANSACTION)
+			txn++;
+		else if (r[i].op == FASTIPC_RET_SPAWN_LOOPER)
+			spawn++;
+	}
+	EXPECT_EQ(1, txn);
+	EXPECT_EQ(1, spawn);
+	EXPECT_EQ(n, txn + spawn);
+	EXPECT_EQ(0, fipc_write1(self->s.p.fd,
+				 fipc_cmd_op(FASTIPC_CMD_LOOPER_EXIT, 0, 0)));
+}
+
+TEST_F(call, flood_then_recover)
+{
+	struct fastipc_write_read wr;
+	struct fastipc_ret r;
+	struct fastipc_cmd c;
+	unsigned long consumed = 1;
+	char b[4096], *big;
+	int i, sent, ret = 0;
+
+	/* Replace the server's area by a small one: 64 KiB. */
+	fipc_peer_close(&self->s.p);
+	fipc_peer_close(&self->c);
+	env_setup(_metadata, &self->c, &self->s, &self->h, 64 * 1024);
+
+	for (sent = 0; sent < 64; sent++) {
+		fipc_fill(b, sizeof(b), sent);
+		c = fipc_cmd_send(self->h, sent, b, sizeof(b));
+		ret = fipc_write(self->c.fd, &c, 1, &consumed);
+		if (ret)
+			break;
+	}
+	EXPECT_EQ(-ENOSPC, ret);
+	EXPECT_EQ(0, consumed);
+	/* One-way traffic may use at most half of the area. */
+	EXPECT_LE(1, sent);
+	EXPECT_GE(8, sent);
+	EXPECT_EQ(sent, fipc_stat("buffers"));
+
+	/* The receiver frees one: there is room for one more. */
+	ASSERT_EQ(0, fipc_read_one(self->s.p.fd, FASTIPC_WR_NONBLOCK, &r, NULL));
+	ASSERT_EQ(FASTIPC_RET_TRANSACTION, r.op);
+	EXPECT_EQ(0, r.code);
+	EXPECT_EQ(-1, fipc_check(fipc_payload(&self->s.p, &r), sizeof(b), 0));
+	ASSERT_EQ(0, fipc_free(self->s.p.fd, r.offset));
+	fipc_fill(b, sizeof(b), sent);
+	EXPECT_EQ(0, fipc_send(self->c.fd, self->h, sent, b, sizeof(b)));
+
+	/* Drain: everything arrives, in order, intact. */
+	for (i = 1; i <= sent; i++) {
+		ASSERT_EQ(0, fipc_read_one(self->s.p.fd, FASTIPC_WR_NONBLOCK,
+					   &r, NULL));
+		ASSERT_EQ(FASTIPC_RET_TRANSACTION, r.op);
+		EXPECT_EQ(i, r.code);
+		EXPECT_EQ(-1, fipc_check(fipc_payload(&self->s.p, &r),
+					 sizeof(b), i));
+		ASSERT_EQ(0, fipc_free(self->s.p.fd, r.offset));
+	}
+	EXPECT_EQ(-EAGAIN, fipc_read(self->s.p.fd, FASTIPC_WR_NONBLOCK, &r, 1));
+	EXPECT_EQ(0, fipc_stat("buffers"));
+	/* Empty again: the full budget is back. */
+	for (i = 0; i < sent; i++)
+		EXPECT_EQ(0, fipc_send(self->c.fd, self->h, i, b, sizeof(b)));
+	for (i = 0; i < sent; i++) {
+		ASSERT_EQ(0, fipc_read_one(self->s.p.fd, FASTIPC_WR_NONBLOCK,
+					   &r, NULL));
+		ASSERT_EQ(0, fipc_free(self->s.p.fd, r.offset));
+	}
+
+	/* A call that can never fit fails at delivery, as a record. */
+	big = calloc(1, 128 * 1024);
+	ASSERT_NE(NULL, big);
+	c = fipc_cmd_call(self->h, 1, big, 128 * 1024);
+	ASSERT_EQ(0, fipc_wr(self->c.fd, 0, &c, 1, &r, 1, &wr));
+	EXPECT_EQ(FIPC_CMD_SIZE, wr.write_consumed);
+	ASSERT_EQ(FIPC_RET_SIZE, wr.read_consumed);
+	EXPECT_EQ(FASTIPC_RET_FAILED_REPLY, r.op);
+	EXPECT_EQ(FASTIPC_REASON_NO_SPACE, r.reason);
+	EXPECT_EQ(ENOSPC, r.code);
+	free(big);
+}
+
+/* ---- nested A -> B -> A ------------------------------------------------------ */
+
+struct nest {
+	struct fipc_peer a, b;
+	__u32 na, nb;	/* owners' handles */
+	__u32 a_hb;	/* A's handle to B's node */
+	__u32 b_ha;	/* B's handle to A's node */
+	int go[2];	/* idle looper announces itself */
+	/* idle looper of A */
+	pid_t idle_tid;
+	unsigned int idle_got;
+	pid_t idle_txn_tid;
+	int idle_fail;
+	/* B's server */
+	__u64 b_txn;
+	__u64 b_nested_reply_txn;
+	__u32 b_nested_reply_op;
+	__u64 b_nested_reply_code;
+	int b_fail;
+};
+
+static void *nest_idle_main(void *arg)
+{
+	struct nest *n = arg;
+	struct fastipc_ret r;
+
+	n->idle_tid = fipc_gettid();
+	if (fipc_write1(n->a.fd, fipc_cmd_op(FASTIPC_CMD_LOOPER_ENTER, 0, 0)))
+		n->idle_fail = __LINE__;
+	fipc_signal(n->go[1], 'I');
+	for (;;) {
+		if (fipc_read_one(n->a.fd, 0, &r, NULL)) {
+			n->idle_fail = __LINE__;
+			break;
+		}
+		if (r.op == FASTIPC_RET_TRANSACTION &&
+		    (r.flags & FASTIPC_RET_ONEWAY) && r.code == FIPC_CODE_QUIT)
+			break;
+		n->idle_got++;
+		n->idle_txn_tid = fipc_gettid();
+		/* Answer anyway so that a misrouted call does not hang. */
+		if (r.op == FASTIPC_RET_TRANSACTION &&
+		    !(r.flags & FASTIPC_RET_ONEWAY))
+			fipc_write1(n->a.fd, fipc_cmd_reply(r.txn_id, 0, NULL, 0));
+	}
+	fipc_write1(n->a.fd, fipc_cmd_op(FASTIPC_CMD_LOOPER_EXIT, 0, 0));
+	return NULL;
+}
+
+static void *nest_b_main(void *arg)
+{
+	struct nest *n = arg;
+	struct fastipc_ret r;
+
+	for (;;) {
+		if (fipc_read_one(n->b.fd, 0, &r, NULL)) {
+			n->b_fail = __LINE__;
+			return NULL;
+		}
+		if (r.op != FASTIPC_RET_TRANSACTION) {
+			n->b_fail = __LINE__;
+			continue;
+		}
+		if (r.flags & FASTIPC_RET_ONEWAY)
+			return NULL;	/* quit */
+		break;
+	}
+	if (r.cookie != COOKIE_B || memcmp(r.inline_data, "outer", 5))
+		n->b_fail = __LINE__;
+	n->b_txn = r.txn_id;
+	/* Call back into A while serving A's call. */
+	if (fipc_call(n->b.fd, n->b_ha, 2, "nested", 6, &r)) {
+		n->b_fail = __LINE__;
+	} else {
+		n->b_nested_reply_op = r.op;
+		n->b_nested_reply_txn = r.txn_id;
+		n->b_nested_reply_code = r.code;
+		if (r.data_len != 5 || memcmp(r.inline_data, "inner", 5))
+			n->b_fail = __LINE__;
+	}
+	if (fipc_write1(n->b.fd, fipc_cmd_reply(0, 3, "done", 4)))
+		n->b_fail = __LINE__;
+	return NULL;
+}
+
+TEST(nested_call_goes_to_calling_thread)
+{
+	struct nest *n = calloc(1, sizeof(*n));
+	struct fastipc_cmd c;
+	struct fastipc_ret r;
+	pthread_t idle, srv;
+	struct timespec ts;
+	__u64 nested_txn;
+
+	ASSERT_NE(NULL, n);
+	ASSERT_EQ(0, pipe2(n->go, O_CLOEXEC));
+	ASSERT_EQ(0, fipc_peer_open(&n->a, AREA));
+	ASSERT_EQ(0, fipc_peer_open(&n->b, AREA));
+	ASSERT_EQ(0, fipc_node_create(n->a.fd, 0, COOKIE_A, &n->na));
+	ASSERT_EQ(0, fipc_node_create(n->b.fd, 0, COOKIE_B, &n->nb));
+	ASSERT_EQ(0, fipc_share(n->b.fd, n->nb, n->a.fd, &n->a_hb));
+	ASSERT_EQ(0, fipc_share(n->a.fd, n->na, n->b.fd, &n->b_ha));
+
+	ASSERT_EQ(0, pthread_create(&idle, NULL, nest_idle_main, n));
+	ASSERT_EQ('I', fipc_wait(n->go[0]));
+	ASSERT_EQ(0, fipc_wait_sleeping(n->idle_tid));
+	ASSERT_EQ(0, pthread_create(&srv, NULL, nest_b_main, n));
+
+	/* This thread calls B and gets B's call back, with the same ID. */
+	ASSERT_EQ(0, fipc_call(n->a.fd, n->a_hb, 1, "outer", 5, &r));
+	ASSERT_EQ(FASTIPC_RET_TRANSACTION, r.op)
+		TH_LOG("the nested call did not come to the calling thread");
+	EXPECT_EQ(COOKIE_A, r.cookie);
+	EXPECT_EQ(2, r.code);
+	EXPECT_EQ(0, r.flags & FASTIPC_RET_ONEWAY);
+	EXPECT_EQ(6, r.data_len);
+	EXPECT_EQ(0, memcmp(r.inline_data, "nested", 6));
+	EXPECT_NE(0, r.txn_id);
+	nested_txn = r.txn_id;
+	EXPECT_EQ(0, n->idle_got);
+
+	/* Answer it, then keep waiting for B's answer. */
+	c = fipc_cmd_reply(0, 4, "inner", 5);
+	ASSERT_EQ(0, fipc_transact(n->a.fd, &c, 1, &r));
+	ASSERT_EQ(FASTIPC_RET_REPLY, r.op);
+	EXPECT_EQ(3, r.code);
+	EXPECT_EQ(4, r.data_len);
+	EXPECT_EQ(0, memcmp(r.inline_data, "done", 4));
+	EXPECT_EQ(nested_txn, r.txn_id);
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += 5;
+	ASSERT_EQ(0, pthread_timedjoin_np(srv, NULL, &ts));
+	EXPECT_EQ(0, n->b_fail) TH_LOG("B failed at line %d", n->b_fail);
+	EXPECT_EQ(nested_txn, n->b_txn);
+	EXPECT_EQ(FASTIPC_RET_REPLY, n->b_nested_reply_op);
+	EXPECT_EQ(4, n->b_nested_reply_code);
+	EXPECT_EQ(nested_txn, n->b_nested_reply_txn);
+
+	/* The idle looper saw nothing but its QUIT. */
+	ASSERT_EQ(0, fipc_send(n->b.fd, n->b_ha, FIPC_CODE_QUIT, NULL, 0));
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += 5;
+	ASSERT_EQ(0, pthread_timedjoin_np(idle, NULL, &ts));
+	EXPECT_EQ(0, n->idle_fail);
+	EXPECT_EQ(0, n->idle_got) TH_LOG("looper %d got a transaction (caller %d)",
+				      n->idle_txn_tid, fipc_gettid());
+
+	fipc_peer_close(&n->a);
+	fipc_peer_close(&n->b);
+	close(n->go[0]);
+	close(n->go[1]);
+	free(n);
+	FIPC_EXPECT_ZERO();
+}
+
+/* ---- servers and clients in other processes -------------------------- */
+
+/* Receive one call, say so, and die with it pending. */
+static void body_die_mid_call(int fd, void *area, int ctl, int ack)
+{
+	struct fastipc_ret r;
+
+	if (fipc_read_one(fd, 0, &r, NULL) || r.op != FASTIPC_RET_TRANSACTION)
+		_exit(20);
+	fipc_signal(ack, 'R');
+	raise(SIGKILL);
+}
+
+/* Never read: calls stay queued until the parent kills us. */
+static void body_never_read(int fd, void *area, int ctl, int ack)
+{
+	fipc_signal(ack, 'U');
+	fipc_wait(ctl);
+	_exit(0);
+}
+
+static void check_dead_handle(struct __test_metadata *_metadata, int fd,
+			      __u32 h)
+{
+	struct fastipc_write_read wr;
+	struct fastipc_cmd c = fipc_cmd_call(h, 1, "x", 1);
+	struct fastipc_ret r;
+
+	/* A call to a dead node is consumed and fails as a record. */
+	ASSERT_EQ(0, fipc_wr(fd, 0, &c, 1, &r, 1, &wr));
+	EXPECT_EQ(FIPC_CMD_SIZE, wr.write_consumed);
+	ASSERT_EQ(FIPC_RET_SIZE, wr.read_consumed);
+	EXPECT_EQ(FASTIPC_RET_DEAD_REPLY, r.op);
+	EXPECT_EQ(FASTIPC_REASON_DEAD_TARGET, r.reason);
+	EXPECT_EQ(EPIPE, r.code);
+	EXPECT_EQ(-EPIPE, fipc_send(fd, h, 1, "x", 1));
+}
+
+TEST(dead_reply_server_killed_mid_call)
+{
+	struct fipc_peer c;
+	struct fipc_child ch;
+	struct fastipc_ret r;
+	char b[100];
+	int status;
+	__u32 h;
+
+	ASSERT_EQ(0, fipc_peer_open(&c, AREA));
+	ASSERT_EQ(0, fipc_child_spawn(&ch, c.fd, COOKIE_S, &h, body_die_mid_call));
+	fipc_fill(b, sizeof(b), 1);
+	ASSERT_EQ(0, fipc_call(c.fd, h, 1, b, sizeof(b), &r));
+	EXPECT_EQ(FASTIPC_RET_DEAD_REPLY, r.op);
+	EXPECT_EQ(FASTIPC_REASON_DEAD_TARGET, r.reason);
+	EXPECT_NE(0, r.txn_id);
+	EXPECT_EQ('R', fipc_wait(ch.ack));
+	status = fipc_child_reap(&ch);
+	EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+	check_dead_handle(_metadata, c.fd, h);
+	EXPECT_EQ(0, fipc_write1(c.fd, fipc_cmd_op(FASTIPC_CMD_RELEASE, h, 0)));
+	fipc_peer_close(&c);
+	FIPC_EXPECT_ZERO();
+}
+
+struct killer {
+	pid_t pid;
+	long txns;
+};
+
+static void *killer_main(void *arg)
+{
+	struct killer *k = arg;
+
+	/* Kill once the call is queued (one transaction is alive). */
+	k->txns = fipc_wait_stat("txns", 1);
+	kill(k->pid, SIGKILL);
+	return NULL;
+}
+
+TEST(dead_reply_server_killed_call_queued)
+{
+	struct killer k;
+	struct fipc_peer c;
+	struct fipc_child ch;
+	struct fastipc_ret r;
+	pthread_t t;
+	int status;
+	__u32 h;
+
+	ASSERT_EQ(0, fipc_peer_open(&c, AREA));
+	ASSERT_EQ(0, fipc_child_spawn(&ch, c.fd, COOKIE_S, &h, body_never_read));
+	ASSERT_EQ('U', fipc_wait(ch.ack));
+	k.pid = ch.pid;
+	ASSERT_EQ(0, pthread_create(&t, NULL, killer_main, &k));
+	ASSERT_EQ(0, fipc_call(c.fd, h, 1, "queued", 6, &r));
+	EXPECT_EQ(FASTIPC_RET_DEAD_REPLY, r.op);
+	EXPECT_EQ(FASTIPC_REASON_DEAD_TARGET, r.reason);
+	pthread_join(t, NULL);
+	EXPECT_EQ(1, k.txns);
+	status = fipc_child_reap(&ch);
+	EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+	check_dead_handle(_metadata, c.fd, h);
+	fipc_peer_close(&c);
+	FIPC_EXPECT_ZERO();
+}
+
+TEST(reply_to_dead_client_is_discarded)
+{
+	struct fipc_peer s;
+	struct fastipc_ret r;
+	char b[300];
+	int efd, status;
+	__u32 node;
+	pid_t pid;
+
+	ASSERT_EQ(0, fipc_peer_open(&s, AREA));
+	ASSERT_EQ(0, fipc_node_create(s.fd, 0, COOKIE_S, &node));
+	efd = fipc_export(s.fd, node);
+	ASSERT_LE(0, efd);
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		struct fipc_peer c;
+		__u32 h;
+
+		alarm(30);
+		close(s.fd);
+		if (fipc_peer_open(&c, FIPC_MIB) || fipc_import(c.fd, efd, &h))
+			_exit(10);
+		fipc_fill(b, sizeof(b), 3);
+		fipc_call(c.fd, h, 3, b, sizeof(b), &r);
+		_exit(11);	/* never: the parent kills us first */
+	}
+	close(efd);
+	ASSERT_EQ(0, fipc_read_one(s.fd, 0, &r, NULL));
+	ASSERT_EQ(FASTIPC_RET_TRANSACTION, r.op);
+	EXPECT_EQ(pid, r.sender_pid);
+	EXPECT_EQ(COOKIE_S, r.cookie);
+	EXPECT_EQ(sizeof(b), r.data_len);
+	EXPECT_EQ(-1, fipc_check(fipc_payload(&s, &r), sizeof(b), 3));
+	EXPECT_EQ(0, fipc_free(s.fd, r.offset));
+
+	ASSERT_EQ(0, kill(pid, SIGKILL));
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+
+	/* The reply has nowhere to go: it is dropped, but the REPLY works. */
+	fipc_fill(b, sizeof(b), 4);
+	EXPECT_EQ(0, fipc_write1(s.fd, fipc_cmd_reply(0, 4, b, sizeof(b))));
+	/* And it was answered: nothing left to answer. */
+	EXPECT_EQ(-EPROTO, fipc_write1(s.fd, fipc_cmd_reply(r.txn_id, 0, NULL, 0)));
+	/* The client's handle died with it; nothing else is queued. */
+	ASSERT_EQ(0, fipc_read_one(s.fd, 0, &r, NULL));
+	EXPECT_EQ(FASTIPC_RET_NODE_RELEASED, r.op);
+	EXPECT_EQ(COOKIE_S, r.cookie);
+	EXPECT_EQ(-EAGAIN, fipc_read(s.fd, FASTIPC_WR_NONBLOCK, &r, 1));
+	fipc_peer_close(&s);
+	FIPC_EXPECT_ZERO();
+}
+
+TEST_HARNESS_MAIN
