@@ -175,42 +175,50 @@ static int fastipc_msg_get_files(struct fastipc_msg *msg,
 	return 0;
 }
 
-/* Copy the payload from the sender's memory to @dst, exactly once. */
-static int fastipc_copy_payload(void *dst, const struct fastipc_cmd *cmd,
-				size_t len)
-{
-	struct iovec iovstack[UIO_FASTIOV], *iov = iovstack;
+/**
+ * struct fastipc_src - where a payload comes from in the sender's memory.
+ * @iter: the gathered iovecs, imported once (FASTIPC_TXN_IOVEC).
+ * @iov: the iovec array import_iovec() allocated, or NULL.
+ * @stack: room for short iovec arrays.
+ * @data: the flat buffer, or the user's iovec array.
+ * @vec: the payload is gathered through @iter.
+ */
+struct fastipc_src {
 	struct iov_iter iter;
-	ssize_t n;
+	struct iovec *iov;
+	bool vec;
+	struct iovec stack[UIO_FASTIOV];
+	const void __user *data;
+};
 
-	if (!(cmd->flags & FASTIPC_TXN_IOVEC))
-		return copy_from_user(dst, u64_to_user_ptr(cmd->data), len) ?
-			-EFAULT : 0;
-	n = import_iovec(ITER_SOURCE, u64_to_user_ptr(cmd->data),
-			 cmd->data_len, UIO_FASTIOV, &iov, &iter);
-	if (n < 0)
-		return n;
-	n = (n == len && copy_from_iter(dst, len, &iter) == len) ? 0 : -EFAULT;
-	kfree(iov);
-	return n;
-}
-
-/* Payload length of a command: data_len, or the sum of its iovecs. */
-static ssize_t fastipc_payload_len(const struct fastipc_cmd *cmd)
+/* Read the payload's description once; return its length or -errno. */
+static ssize_t fastipc_src_init(struct fastipc_src *src,
+				const struct fastipc_cmd *cmd)
 {
-	struct iovec iovstack[UIO_FASTIOV], *iov = iovstack;
-	struct iov_iter iter;
-	ssize_t n;
-
+	src->iov = NULL;
+	src->vec = cmd->flags & FASTIPC_TXN_IOVEC;
+	src->data = u64_to_user_ptr(cmd->data);
 	if (!(cmd->flags & FASTIPC_TXN_IOVEC))
 		return cmd->data_len > fastipc_max_area_size ? -EINVAL :
 			cmd->data_len;
 	if (cmd->data_len > UIO_MAXIOV)
 		return -EINVAL;
-	n = import_iovec(ITER_SOURCE, u64_to_user_ptr(cmd->data),
-			 cmd->data_len, UIO_FASTIOV, &iov, &iter);
-	kfree(iov);
-	return n;
+	src->iov = src->stack;
+	return import_iovec(ITER_SOURCE, src->data, cmd->data_len,
+			    UIO_FASTIOV, &src->iov, &src->iter);
+}
+
+static void fastipc_src_done(struct fastipc_src *src)
+{
+	kfree(src->iov);	/* NULL, or what import_iovec allocated */
+}
+
+/* Copy the payload from the sender's memory to @dst: the one copy. */
+static int fastipc_src_copy(struct fastipc_src *src, void *dst, size_t len)
+{
+	if (!src->vec)
+		return copy_from_user(dst, src->data, len) ? -EFAULT : 0;
+	return copy_from_iter(dst, len, &src->iter) == len ? 0 : -EFAULT;
 }
 
 /* Buffer bytes: payload, then handles and fds at the next 8-byte mark. */
@@ -231,15 +239,17 @@ static int fastipc_msg_prepare(struct fastipc_msg *msg,
 			       const struct fastipc_cmd *cmd, bool oneway,
 			       int *area_err)
 {
+	struct fastipc_src src;
 	ssize_t len;
 	int ret;
 
 	*area_err = 0;
-	len = fastipc_payload_len(cmd);
+	len = fastipc_src_init(&src, cmd);
 	if (len < 0)
 		return len;
+	ret = -EINVAL;
 	if (len > fastipc_max_area_size)
-		return -EINVAL;
+		goto err;
 	msg->len = len;
 	ret = fastipc_msg_get_nodes(msg, sender, cmd);
 	if (!ret)
@@ -249,25 +259,28 @@ static int fastipc_msg_prepare(struct fastipc_msg *msg,
 
 	if (len <= FASTIPC_INLINE_MAX && !msg->n_handles && !msg->n_fds) {
 		msg->is_inline = true;
-		ret = len ? fastipc_copy_payload(msg->inline_data, cmd, len) : 0;
+		ret = len ? fastipc_src_copy(&src, msg->inline_data, len) : 0;
 		if (ret)
 			goto err;
-		return 0;
+		goto out;
 	}
 	*area_err = fastipc_area_alloc(to, fastipc_msg_size(msg), oneway,
 				       &msg->offset);
 	if (*area_err) {
 		fastipc_msg_put_objects(msg);
-		return 0;
+		goto out;
 	}
 	msg->has_buf = true;
 	/* The area is mapped read-only by @to and never freed under us. */
-	ret = fastipc_copy_payload(to->area.kaddr + msg->offset, cmd, len);
+	ret = fastipc_src_copy(&src, to->area.kaddr + msg->offset, len);
 	if (ret)
 		goto err;
+out:
+	fastipc_src_done(&src);
 	return 0;
 err:
 	fastipc_msg_discard(to, msg, oneway);
+	fastipc_src_done(&src);
 	return ret;
 }
 
