@@ -3,7 +3,8 @@
  * fastipc - debugfs: live object counters and per-peer state.
  *
  * /sys/kernel/debug/fastipc/stats  "name value" lines, live counts
- * /sys/kernel/debug/fastipc/state  one block per peer
+ * /sys/kernel/debug/fastipc/state  one line per peer
+ * /sys/kernel/debug/fastipc/failed the last failed transactions
  */
 #include <linux/debugfs.h>
 #include <linux/pid.h>
@@ -23,6 +24,70 @@ static const char * const fastipc_stat_names[FASTIPC_STAT_NR] = {
 	[FASTIPC_STAT_DEATHS] = "deaths",
 	[FASTIPC_STAT_EXPORTS] = "exports",
 };
+
+#define FASTIPC_FAILED_LOG	32
+
+/**
+ * struct fastipc_failure - one entry of the failed-transaction log.
+ * @id: transaction ID.
+ * @from: sender's thread group.
+ * @to: target's thread group.
+ * @op: record the caller got (or 0 for a refused one-way).
+ * @reason: &enum fastipc_reason.
+ * @err: errno.
+ */
+struct fastipc_failure {
+	u64 id;
+	pid_t from;
+	pid_t to;
+	u32 op;
+	u32 reason;
+	int err;
+};
+
+static DEFINE_SPINLOCK(fastipc_failed_lock);
+static struct fastipc_failure fastipc_failed[FASTIPC_FAILED_LOG];
+static unsigned int fastipc_failed_next;
+
+/**
+ * fastipc_failed_log() - remember a failed transaction for debugfs.
+ * @txn: the transaction.
+ * @op: the record its caller gets, 0 for a one-way refused to its sender.
+ * @reason: &enum fastipc_reason.
+ * @err: positive errno.
+ */
+void fastipc_failed_log(struct fastipc_txn *txn, u32 op, u32 reason, int err)
+{
+	struct fastipc_failure *f;
+
+	spin_lock(&fastipc_failed_lock);
+	f = &fastipc_failed[fastipc_failed_next++ % FASTIPC_FAILED_LOG];
+	f->id = txn->id;
+	f->from = txn->from_peer ? pid_nr(txn->from_peer->pid) : 0;
+	f->to = txn->to ? pid_nr(txn->to->pid) : 0;
+	f->op = op;
+	f->reason = reason;
+	f->err = err;
+	spin_unlock(&fastipc_failed_lock);
+}
+
+static int fastipc_failed_show(struct seq_file *m, void *unused)
+{
+	unsigned int i, n;
+
+	spin_lock(&fastipc_failed_lock);
+	n = min_t(unsigned int, fastipc_failed_next, FASTIPC_FAILED_LOG);
+	for (i = fastipc_failed_next - n; i != fastipc_failed_next; i++) {
+		struct fastipc_failure *f;
+
+		f = &fastipc_failed[i % FASTIPC_FAILED_LOG];
+		seq_printf(m, "txn %llu from %d to %d op %u reason %u errno %d\n",
+			   f->id, f->from, f->to, f->op, f->reason, f->err);
+	}
+	spin_unlock(&fastipc_failed_lock);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(fastipc_failed);
 
 static DEFINE_MUTEX(fastipc_peers_lock);
 static LIST_HEAD(fastipc_peers);
@@ -79,6 +144,8 @@ void fastipc_debugfs_init(void)
 			    &fastipc_stats_fops);
 	debugfs_create_file("state", 0444, fastipc_debugfs_dir, NULL,
 			    &fastipc_state_fops);
+	debugfs_create_file("failed", 0444, fastipc_debugfs_dir, NULL,
+			    &fastipc_failed_fops);
 }
 
 void fastipc_debugfs_exit(void)

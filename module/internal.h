@@ -369,6 +369,7 @@ static inline void fastipc_stat_dec(enum fastipc_stat s)
 	atomic_long_dec(&fastipc_stats[s]);
 }
 
+void fastipc_failed_log(struct fastipc_txn *txn, u32 op, u32 reason, int err);
 void fastipc_debugfs_init(void);
 void fastipc_debugfs_exit(void);
 void fastipc_peer_list_add(struct fastipc_peer *peer);

@@ -349,6 +349,7 @@ static void fastipc_txn_complete(struct fastipc_txn *txn)
  */
 void fastipc_txn_fail(struct fastipc_txn *txn, u32 op, u32 reason, int err)
 {
+	fastipc_failed_log(txn, op, reason, err);
 	txn->reply_op = op;
 	txn->reason = reason;
 	txn->code = err;
@@ -428,6 +429,11 @@ int fastipc_txn_send(struct fastipc_thread *thread,
 		goto err_free;
 	if (oneway && area_err) {
 		ret = area_err == -EPIPE ? -EPIPE : -ENOSPC;
+		fastipc_failed_log(txn, 0, area_err == -EPIPE ?
+				   FASTIPC_REASON_DEAD_TARGET :
+				   area_err == -EDQUOT ?
+				   FASTIPC_REASON_ONEWAY_BUDGET :
+				   FASTIPC_REASON_NO_SPACE, -ret);
 		goto err_free;
 	}
 	txn->id = fastipc_txn_id_for(thread, &nested);

@@ -10,8 +10,7 @@ pkgs=(
 	linux-image-amd64 linux-headers-amd64
 	linux-image-6.12-amd64 linux-headers-6.12-amd64
 	linux-source-6.1 qemu-system-x86 busybox-static
-	liburing-dev libbpf-dev libelf-dev zlib1g-dev libzstd-dev
-	gnuplot-nox man-db groff-base
+	liburing-dev libbpf-dev
 )
 
 missing=()

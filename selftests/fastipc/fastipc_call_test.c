@@ -868,6 +868,30 @@ static void check_dead_handle(struct __test_metadata *_metadata, int fd,
 	EXPECT_EQ(-EPIPE, fipc_send(fd, h, 1, "x", 1));
 }
 
+/* The debugfs failed-transaction log names transaction @id. */
+static bool failed_log_has(__u64 id, __u32 op, __u32 reason)
+{
+	char line[160], want[64];
+	bool found = false;
+	FILE *f;
+
+	f = fopen("/sys/kernel/debug/fastipc/failed", "r");
+	if (!f)
+		return false;
+	snprintf(want, sizeof(want), "txn %llu ", (unsigned long long)id);
+	while (fgets(line, sizeof(line), f)) {
+		unsigned int o, rs;
+		char *p = strstr(line, " op ");
+
+		if (strncmp(line, want, strlen(want)) || !p ||
+		    sscanf(p, " op %u reason %u", &o, &rs) != 2)
+			continue;
+		found |= o == op && rs == reason;
+	}
+	fclose(f);
+	return found;
+}
+
 TEST(dead_reply_server_killed_mid_call)
 {
 	struct fipc_peer c;
@@ -884,6 +908,8 @@ TEST(dead_reply_server_killed_mid_call)
 	EXPECT_EQ(FASTIPC_RET_DEAD_REPLY, r.op);
 	EXPECT_EQ(FASTIPC_REASON_DEAD_TARGET, r.reason);
 	EXPECT_NE(0, r.txn_id);
+	EXPECT_TRUE(failed_log_has(r.txn_id, FASTIPC_RET_DEAD_REPLY,
+				   FASTIPC_REASON_DEAD_TARGET));
 	EXPECT_EQ('R', fipc_wait(ch.ack));
 	status = fipc_child_reap(&ch);
 	EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
