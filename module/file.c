@@ -3,6 +3,7 @@
  * fastipc - file operations of /dev/fastipc: open, flush, release, mmap
  * and ioctl dispatch.
  */
+#include <linux/file.h>
 #include <linux/kernel.h>
 #include <linux/sched/mm.h>
 #include <linux/uaccess.h>
@@ -98,18 +99,29 @@ static long fastipc_ioctl_handle_fd(struct fastipc_peer *peer,
 				    unsigned int cmd, void __user *arg)
 {
 	struct fastipc_handle_fd hf;
+	struct file *file = NULL;
 	int ret;
 
 	if (copy_from_user(&hf, arg, sizeof(hf)))
 		return -EFAULT;
 	if (cmd == FASTIPC_IOC_HANDLE_EXPORT)
-		ret = fastipc_handle_export(peer, &hf);
+		ret = fastipc_handle_export(peer, &hf, &file);
 	else
 		ret = fastipc_handle_import(peer, &hf);
 	if (ret)
 		return ret;
-	if (copy_to_user(arg, &hf, sizeof(hf)))
+	if (copy_to_user(arg, &hf, sizeof(hf))) {
+		/* Undo: the caller never learnt the fd or the handle. */
+		if (file) {
+			put_unused_fd(hf.fd);
+			fput(file);
+		} else {
+			fastipc_handle_release(peer, hf.handle);
+		}
 		return -EFAULT;
+	}
+	if (file)
+		fd_install(hf.fd, file);
 	return 0;
 }
 

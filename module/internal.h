@@ -308,7 +308,7 @@ void fastipc_nodes_die(struct fastipc_peer *peer);
 void fastipc_refs_release_all(struct fastipc_peer *peer);
 int fastipc_set_context_mgr(struct fastipc_peer *peer, u32 handle);
 int fastipc_handle_export(struct fastipc_peer *peer,
-			  struct fastipc_handle_fd *arg);
+			  struct fastipc_handle_fd *arg, struct file **filep);
 int fastipc_handle_import(struct fastipc_peer *peer,
 			  struct fastipc_handle_fd *arg);
 bool fastipc_is_own_file(struct file *file);

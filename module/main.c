@@ -28,9 +28,22 @@ static struct miscdevice fastipc_misc = {
 	.mode = 0666,
 };
 
+/* The ABI's sizes are fixed: a change here is an incompatible change. */
+static void __init fastipc_check_abi(void)
+{
+	BUILD_BUG_ON(sizeof(struct fastipc_version) != 40);
+	BUILD_BUG_ON(sizeof(struct fastipc_node_create) != 32);
+	BUILD_BUG_ON(sizeof(struct fastipc_handle_fd) != 16);
+	BUILD_BUG_ON(sizeof(struct fastipc_cmd) != 80);
+	BUILD_BUG_ON(sizeof(struct fastipc_ret) != 136);
+	BUILD_BUG_ON(sizeof(struct fastipc_write_read) != 56);
+}
+
 static int __init fastipc_init(void)
 {
 	int ret;
+
+	fastipc_check_abi();
 
 	ret = fastipc_txn_cache_init();
 	if (ret)

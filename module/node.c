@@ -452,10 +452,19 @@ bool fastipc_is_own_file(struct file *file)
 	return file->f_op == &fastipc_fops || file->f_op == &fastipc_export_fops;
 }
 
+/**
+ * fastipc_handle_export() - open a file holding a reference on a node.
+ * @peer: the peer.
+ * @arg: the request; @arg->fd gets a reserved, not yet installed, number.
+ * @filep: out: the file to install at @arg->fd once the answer is out.
+ *
+ * Return: 0 or -errno, with nothing reserved.
+ */
 int fastipc_handle_export(struct fastipc_peer *peer,
-			  struct fastipc_handle_fd *arg)
+			  struct fastipc_handle_fd *arg, struct file **filep)
 {
 	struct fastipc_node *node;
+	struct file *file;
 	int fd;
 
 	if (arg->flags || arg->reserved)
@@ -463,14 +472,21 @@ int fastipc_handle_export(struct fastipc_peer *peer,
 	node = arg->handle ? fastipc_handle_node(peer, arg->handle) : NULL;
 	if (!node)
 		return -ENOENT;
-	fd = anon_inode_getfd("[fastipc-handle]", &fastipc_export_fops, node,
-			      O_RDONLY | O_CLOEXEC);
+	fd = get_unused_fd_flags(O_CLOEXEC);
 	if (fd < 0) {
 		fastipc_node_put(node);
 		return fd;
 	}
+	file = anon_inode_getfile("[fastipc-handle]", &fastipc_export_fops,
+				  node, O_RDONLY | O_CLOEXEC);
+	if (IS_ERR(file)) {
+		put_unused_fd(fd);
+		fastipc_node_put(node);
+		return PTR_ERR(file);
+	}
 	fastipc_stat_inc(FASTIPC_STAT_EXPORTS);
 	arg->fd = fd;
+	*filep = file;
 	return 0;
 }
 

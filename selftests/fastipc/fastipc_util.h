@@ -29,6 +29,14 @@
 
 #include <linux/fastipc.h>
 
+/* The ABI's sizes, as the module checks them at build time too. */
+_Static_assert(sizeof(struct fastipc_version) == 40, "fastipc_version");
+_Static_assert(sizeof(struct fastipc_node_create) == 32, "node_create");
+_Static_assert(sizeof(struct fastipc_handle_fd) == 16, "handle_fd");
+_Static_assert(sizeof(struct fastipc_cmd) == 80, "fastipc_cmd");
+_Static_assert(sizeof(struct fastipc_ret) == 136, "fastipc_ret");
+_Static_assert(sizeof(struct fastipc_write_read) == 56, "write_read");
+
 #define FIPC_DEV	"/dev/fastipc"
 #define FIPC_DEBUGFS	"/sys/kernel/debug"
 #define FIPC_STATS	FIPC_DEBUGFS "/fastipc/stats"
