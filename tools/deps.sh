@@ -6,7 +6,7 @@
 set -euo pipefail
 
 pkgs=(
-	build-essential gcc-12 make kmod cpio xz-utils gzip pahole dkms
+	build-essential gcc-12 make kmod cpio xz-utils gzip pahole dkms openssl
 	linux-image-amd64 linux-headers-amd64
 	linux-image-6.12-amd64 linux-headers-6.12-amd64
 	linux-source-6.1 qemu-system-x86 busybox-static
