@@ -68,8 +68,8 @@ struct fastipc_work {
  * struct fastipc_area - the receive area of a peer.
  * @kaddr: kernel address of the vmalloc'ed area, NULL until mmap.
  * @size: bytes.
- * @used: bitmap of allocated granules.
- * @start: bitmap of granules that start a buffer.
+ * @used: four bitmaps, one after the other: allocated granules, first
+ *	granules of buffers, one-way buffers, delivered buffers (area.c).
  * @oneway_bytes: bytes held by one-way messages (at most half the area).
  * @buffers: live buffers.
  *
@@ -79,7 +79,6 @@ struct fastipc_area {
 	void *kaddr;
 	size_t size;
 	unsigned long *used;
-	unsigned long *start;
 	size_t oneway_bytes;
 	unsigned int buffers;
 };
@@ -332,8 +331,7 @@ void fastipc_txn_free(struct fastipc_txn *txn);
 void fastipc_txn_free_spare(struct fastipc_txn *txn);
 void fastipc_txn_recycle(struct fastipc_thread *thread,
 			 struct fastipc_txn *txn);
-void fastipc_msg_discard(struct fastipc_peer *owner, struct fastipc_msg *msg,
-			 bool oneway);
+void fastipc_msg_discard(struct fastipc_peer *owner, struct fastipc_msg *msg);
 int fastipc_txn_cache_init(void);
 void fastipc_txn_cache_exit(void);
 

@@ -139,7 +139,7 @@ static void fastipc_work_abandon(struct fastipc_peer *peer,
 		switch (w->type) {
 		case FASTIPC_WORK_TXN:
 			txn = container_of(w, struct fastipc_txn, work);
-			fastipc_msg_discard(peer, &txn->msg, txn->oneway);
+			fastipc_msg_discard(peer, &txn->msg);
 			if (txn->oneway)
 				fastipc_txn_free(txn);
 			else
@@ -149,7 +149,7 @@ static void fastipc_work_abandon(struct fastipc_peer *peer,
 			break;
 		case FASTIPC_WORK_REPLY:
 			txn = container_of(w, struct fastipc_txn, work);
-			fastipc_msg_discard(peer, &txn->msg, false);
+			fastipc_msg_discard(peer, &txn->msg);
 			fastipc_txn_free(txn);
 			break;
 		case FASTIPC_WORK_DEAD_NODE:

@@ -61,10 +61,8 @@ static void fastipc_msg_put_objects(struct fastipc_msg *msg)
  * fastipc_msg_discard() - drop an undelivered message.
  * @owner: the peer whose area holds its buffer.
  * @msg: the message.
- * @oneway: unused, kept for symmetry with fastipc_area_alloc().
  */
-void fastipc_msg_discard(struct fastipc_peer *owner, struct fastipc_msg *msg,
-			 bool oneway)
+void fastipc_msg_discard(struct fastipc_peer *owner, struct fastipc_msg *msg)
 {
 	if (msg->has_buf) {
 		fastipc_area_release(owner, msg->offset);
@@ -279,31 +277,21 @@ out:
 	fastipc_src_done(&src);
 	return 0;
 err:
-	fastipc_msg_discard(to, msg, oneway);
+	fastipc_msg_discard(to, msg);
 	fastipc_src_done(&src);
 	return ret;
 }
 
-/*
- * ID a call made now by @thread carries: the one it serves (*@nested set),
- * or a new one.
- */
-static u64 fastipc_txn_id_for(struct fastipc_thread *thread, bool *nested)
+/* ID of the latest transaction @thread serves, or 0.  peer->lock held. */
+static u64 fastipc_served_id(struct fastipc_thread *thread)
 {
-	struct fastipc_peer *peer = thread->peer;
 	struct fastipc_txn *t;
-	u64 id = 0;
 
-	spin_lock(&peer->lock);
-	list_for_each_entry_reverse(t, &peer->pending, pending_entry) {
-		if (t->server == thread) {
-			id = t->id;
-			break;
-		}
-	}
-	spin_unlock(&peer->lock);
-	*nested = id;
-	return id ? id : atomic64_inc_return(&fastipc_next_id);
+	lockdep_assert_held(&thread->peer->lock);
+	list_for_each_entry_reverse(t, &thread->peer->pending, pending_entry)
+		if (t->server == thread)
+			return t->id;
+	return 0;
 }
 
 /* Another thread of @peer blocked in a call of transaction @id, if any. */
@@ -336,7 +324,7 @@ static void fastipc_txn_complete(struct fastipc_txn *txn)
 		return;
 	}
 	spin_unlock(&peer->lock);
-	fastipc_msg_discard(peer, &txn->msg, false);
+	fastipc_msg_discard(peer, &txn->msg);
 	fastipc_txn_free(txn);
 }
 
@@ -436,15 +424,21 @@ int fastipc_txn_send(struct fastipc_thread *thread,
 				   FASTIPC_REASON_NO_SPACE, -ret);
 		goto err_free;
 	}
-	txn->id = fastipc_txn_id_for(thread, &nested);
+	/* A call made while serving a transaction carries its ID. */
+	spin_lock(&peer->lock);
+	txn->id = fastipc_served_id(thread);
+	nested = txn->id;
+	if (!nested)
+		txn->id = atomic64_inc_return(&fastipc_next_id);
+	if (!oneway) {
+		thread->waiting = txn;
+		thread->waiting_id = txn->id;
+	}
+	spin_unlock(&peer->lock);
 
 	if (!oneway) {
 		kref_get(&thread->kref);
 		txn->from = thread;
-		spin_lock(&peer->lock);
-		thread->waiting = txn;
-		thread->waiting_id = txn->id;
-		spin_unlock(&peer->lock);
 		if (area_err) {
 			fastipc_txn_area_fail(txn, area_err);
 			return 0;
@@ -455,7 +449,7 @@ int fastipc_txn_send(struct fastipc_thread *thread,
 	spin_lock(&to->lock);
 	if (to->dead) {
 		spin_unlock(&to->lock);
-		fastipc_msg_discard(to, &txn->msg, oneway);
+		fastipc_msg_discard(to, &txn->msg);
 		if (oneway) {
 			ret = -EPIPE;
 			goto err_free;
