@@ -20,7 +20,7 @@ int fastipc_node_create(struct fastipc_peer *peer,
 	int ret;
 
 	if (arg->flags & ~FASTIPC_NODE_ACCEPT_FDS ||
-	    arg->reserved[0] || arg->reserved[1])
+	    arg->min_policy || arg->min_priority || arg->reserved)
 		return -EINVAL;
 
 	node = kzalloc(sizeof(*node), GFP_KERNEL);

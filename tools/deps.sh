@@ -10,7 +10,8 @@ pkgs=(
 	linux-image-amd64 linux-headers-amd64
 	linux-image-6.12-amd64 linux-headers-6.12-amd64
 	linux-source-6.1 qemu-system-x86 busybox-static
-	liburing-dev libbpf-dev
+	liburing-dev libbpf-dev gnuplot-nox
+	flex bison bc libelf-dev libssl-dev
 )
 
 missing=()

@@ -174,7 +174,7 @@ TEST_F(err, node_create_and_handle_fd_reserved)
 	EXPECT_EQ(-1, ioctl(self->s.fd, FASTIPC_IOC_NODE_CREATE, &nc));
 	EXPECT_EQ(EINVAL, errno);
 	nc.flags = 0;
-	nc.reserved[1] = 1;
+	nc.reserved = 1;
 	EXPECT_EQ(-1, ioctl(self->s.fd, FASTIPC_IOC_NODE_CREATE, &nc));
 	EXPECT_EQ(EINVAL, errno);
 	EXPECT_EQ(-1, ioctl(self->s.fd, FASTIPC_IOC_NODE_CREATE, (void *)BAD_PTR));

@@ -45,6 +45,23 @@
 #define FASTIPC_FEAT_CORE	_BITULL(0)
 
 /**
+ * FASTIPC_FEAT_POLL - poll()/epoll on the device: readable when the
+ * calling thread has a record to read.
+ */
+#define FASTIPC_FEAT_POLL	_BITULL(1)
+
+/**
+ * FASTIPC_FEAT_PRIO - priority inheritance: the serving thread runs at the
+ * caller's priority, %FASTIPC_NODE_INHERIT_RT, %FASTIPC_NODE_MIN_PRIO.
+ */
+#define FASTIPC_FEAT_PRIO	_BITULL(2)
+
+/**
+ * FASTIPC_FEAT_DEADLINE - %FASTIPC_TXN_DEADLINE on calls.
+ */
+#define FASTIPC_FEAT_DEADLINE	_BITULL(3)
+
+/**
  * struct fastipc_version - answer of %FASTIPC_IOC_VERSION.
  * @abi: %FASTIPC_ABI_VERSION of the running module.
  * @major: module release, major number.
@@ -68,17 +85,37 @@ struct fastipc_version {
 #define FASTIPC_NODE_ACCEPT_FDS	_BITUL(0)
 
 /**
+ * FASTIPC_NODE_INHERIT_RT - a SCHED_FIFO or SCHED_RR caller lends its
+ * real-time policy and priority to the thread serving its calls to this
+ * node.  Without the flag a real-time caller lends nice -20 instead.
+ */
+#define FASTIPC_NODE_INHERIT_RT	_BITUL(1)
+
+/**
+ * FASTIPC_NODE_MIN_PRIO - every transaction to this node, one-way ones
+ * included, is served at least at @min_policy / @min_priority.
+ */
+#define FASTIPC_NODE_MIN_PRIO	_BITUL(2)
+
+/**
  * struct fastipc_node_create - argument of %FASTIPC_IOC_NODE_CREATE.
  * @flags: %FASTIPC_NODE_* flags.
  * @handle: out: the caller's new handle to its new node (one reference).
  * @cookie: owner-chosen value returned with every transaction to the node.
+ * @min_policy: with %FASTIPC_NODE_MIN_PRIO: SCHED_OTHER (0), SCHED_FIFO
+ *	(1) or SCHED_RR (2); zero otherwise.
+ * @min_priority: with %FASTIPC_NODE_MIN_PRIO: a nice value (-20..19) for
+ *	SCHED_OTHER, a real-time priority (1..99) otherwise; zero otherwise.
+ *	A real-time minimum needs CAP_SYS_NICE in the creator.
  * @reserved: must be zero.
  */
 struct fastipc_node_create {
 	__u32 flags;
 	__u32 handle;
 	__u64 cookie;
-	__u64 reserved[2];
+	__u32 min_policy;
+	__s32 min_priority;
+	__u64 reserved;
 };
 
 /**
@@ -141,6 +178,14 @@ enum fastipc_cmd_op {
 #define FASTIPC_TXN_IOVEC	_BITUL(0)
 
 /**
+ * FASTIPC_TXN_DEADLINE - CALL only: @arg is an absolute CLOCK_MONOTONIC
+ * time in nanoseconds.  When the reply has not come by then, the call ends
+ * with %FASTIPC_RET_FAILED_REPLY, code ETIMEDOUT, reason
+ * %FASTIPC_REASON_TIMED_OUT; the server's later reply is dropped.
+ */
+#define FASTIPC_TXN_DEADLINE	_BITUL(1)
+
+/**
  * struct fastipc_cmd - one command of the WRITE_READ write buffer.
  * @op: &enum fastipc_cmd_op.
  * @flags: %FASTIPC_TXN_* for CALL, SEND and REPLY; zero otherwise.
@@ -157,7 +202,8 @@ enum fastipc_cmd_op {
  *	the receiver when it reads the message.
  * @n_fds: number of fds at @fds.
  * @reserved0: must be zero.
- * @arg: FREE: buffer offset; REQUEST_DEATH, CLEAR_DEATH: cookie.
+ * @arg: FREE: buffer offset; REQUEST_DEATH, CLEAR_DEATH: cookie;
+ *	CALL with %FASTIPC_TXN_DEADLINE: the deadline.
  */
 struct fastipc_cmd {
 	__u32 op;
@@ -214,6 +260,7 @@ enum fastipc_ret_op {
  * @FASTIPC_REASON_NO_AREA: the receiver has not mapped its receive area.
  * @FASTIPC_REASON_REPLIED_ERROR: the server answered with REPLY_ERROR.
  * @FASTIPC_REASON_ONEWAY_BUDGET: one-way traffic would exceed half the area.
+ * @FASTIPC_REASON_TIMED_OUT: the call's %FASTIPC_TXN_DEADLINE passed.
  */
 enum fastipc_reason {
 	FASTIPC_REASON_NONE,
@@ -221,7 +268,8 @@ enum fastipc_reason {
 	FASTIPC_REASON_NO_SPACE,
 	FASTIPC_REASON_NO_AREA,
 	FASTIPC_REASON_REPLIED_ERROR,
-	FASTIPC_REASON_ONEWAY_BUDGET
+	FASTIPC_REASON_ONEWAY_BUDGET,
+	FASTIPC_REASON_TIMED_OUT
 };
 
 /**
