@@ -317,7 +317,12 @@ void fastipc_peer_release(struct fastipc_peer *peer)
 	fastipc_peer_die(peer);
 	fastipc_refs_release_all(peer);
 	xa_for_each(&peer->threads, index, thread) {
-		/* No call of ours runs on a released file: safe from here. */
+		/*
+		 * No call of ours runs on a released file, and senders that
+		 * were raising a thread before the peer died are done after
+		 * this wait: the priority fields are ours.
+		 */
+		wait_event(thread->wait, !READ_ONCE(thread->handoff));
 		fastipc_prio_restore(thread);
 		xa_erase(&peer->threads, index);
 		fastipc_thread_put(thread);

@@ -183,7 +183,7 @@ static int fastipc_prio_apply(struct task_struct *t,
  * fastipc_prio_boost() - raise @thread to what @lend lends, if higher.
  * @thread: the serving thread; the caller has exclusive use of its
  *	priority fields (it is the thread itself, or the thread is handed a
- *	call and waits for fastipc_prio_handoff_done()).
+ *	call and waits until the sender clears @thread->handoff).
  * @lend: from fastipc_prio_lend().
  *
  * Context: process context, no spinlock held.
