@@ -197,7 +197,9 @@ void fastipc_prio_boost(struct fastipc_thread *thread,
 	if (!lend->valid)
 		return;
 	fastipc_prio_read(t, &cur);
-	if (cur.policy == SCHED_DEADLINE)
+	/* The common case, nothing to raise, costs no capability check. */
+	if (cur.policy == SCHED_DEADLINE ||
+	    fastipc_prio_rank(lend) <= fastipc_prio_rank(&cur))
 		return;
 	want = *lend;
 	fastipc_prio_cap(t, &want);
