@@ -167,6 +167,8 @@ struct fastipc_peer {
  * @boosted: the thread runs at a lent priority (prio.c).
  * @prio_base: the thread's own state before it was raised.
  * @prio_lent: the state fastipc last gave it.
+ * @gone: fastipc_thread_exit() ran or runs (under the peer's lock).
+ * @rcu: frees the thread after a grace period (lookups run under RCU).
  */
 struct fastipc_thread {
 	struct kref kref;
@@ -185,6 +187,8 @@ struct fastipc_thread {
 	bool boosted;
 	struct fastipc_prio prio_base;
 	struct fastipc_prio prio_lent;
+	bool gone;
+	struct rcu_head rcu;
 };
 
 /**
