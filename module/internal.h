@@ -113,6 +113,7 @@ struct fastipc_area {
  * @pending: received synchronous transactions not yet answered.
  * @threads: threads by pid.
  * @nodes: nodes owned by the peer (&fastipc_node.owner_entry).
+ * @nodes_dead: nodes fastipc_nodes_die() went through, moved off @nodes.
  * @refs: references by handle number.
  * @nr_handles: live handles in @refs.
  * @refs_closed: the peer is released, no reference may be added.
@@ -136,6 +137,7 @@ struct fastipc_peer {
 	struct list_head pending;
 	struct xarray threads;
 	struct list_head nodes;
+	struct list_head nodes_dead;
 	struct xarray refs;
 	unsigned int nr_handles;
 	bool refs_closed;
@@ -201,7 +203,8 @@ struct fastipc_thread {
  * @dead: the owner died.
  * @refs: &struct fastipc_ref of every peer holding a handle.
  * @remote_refs: references held by peers other than @owner.
- * @owner_entry: link in &fastipc_peer.nodes (under owner->lock).
+ * @owner_entry: link in &fastipc_peer.nodes, or .nodes_dead once its owner
+ *	died (under owner->lock).
  * @released_work: NODE_RELEASED record for the owner.
  * @released_queued: @released_work is on the owner's todo list.
  * @death_done: fastipc_nodes_die() handled the node (under owner->lock).
