@@ -8,6 +8,8 @@
 #                        headers are installed, else Debian's 6.1 LTS)
 #   make KVER=<release>  module for another installed header set
 #   make check           install deps, build everything, test in the VM
+#   make check-debug     the same suites on a KASAN/UBSAN/lockdep/kmemleak
+#                        kernel built once from linux-source-6.1
 #   make bench           the benchmark in the VM (the main job)
 #   make install         module + headers + udev rule (DESTDIR, PREFIX)
 
@@ -66,6 +68,9 @@ dkms-check: dkms.conf
 check:
 	$(TOOLS)/check.sh
 
+check-debug:
+	$(TOOLS)/check-debug.sh
+
 bench:
 	$(TOOLS)/bench.sh
 
@@ -78,4 +83,5 @@ install: module
 clean:
 	rm -rf $(BUILD) dkms.conf
 
-.PHONY: all module selftests uapi-check checkpatch dkms-check check bench install clean
+.PHONY: all module selftests uapi-check checkpatch dkms-check check check-debug \
+	bench install clean

@@ -17,11 +17,15 @@ int fastipc_node_create(struct fastipc_peer *peer,
 			struct fastipc_node_create *arg)
 {
 	struct fastipc_node *node;
+	struct fastipc_prio min;
 	int ret;
 
-	if (arg->flags & ~FASTIPC_NODE_ACCEPT_FDS ||
-	    arg->min_policy || arg->min_priority || arg->reserved)
+	if (arg->flags & ~(FASTIPC_NODE_ACCEPT_FDS | FASTIPC_NODE_INHERIT_RT |
+			   FASTIPC_NODE_MIN_PRIO) || arg->reserved)
 		return -EINVAL;
+	ret = fastipc_prio_check_min(arg, &min);
+	if (ret)
+		return ret;
 
 	node = kzalloc(sizeof(*node), GFP_KERNEL);
 	if (!node)
@@ -31,6 +35,7 @@ int fastipc_node_create(struct fastipc_peer *peer,
 	INIT_LIST_HEAD(&node->refs);
 	node->cookie = arg->cookie;
 	node->flags = arg->flags;
+	node->min_prio = min;
 	node->released_work.type = FASTIPC_WORK_NODE_RELEASED;
 	INIT_LIST_HEAD(&node->released_work.entry);
 	node->owner = peer;
@@ -364,8 +369,12 @@ static struct fastipc_node *fastipc_next_dying(struct fastipc_peer *owner)
 {
 	struct fastipc_node *node, *found = NULL;
 
+	/* Handled nodes move to nodes_dead: each node is looked at once. */
 	spin_lock(&owner->lock);
-	list_for_each_entry(node, &owner->nodes, owner_entry) {
+	while ((node = list_first_entry_or_null(&owner->nodes,
+						struct fastipc_node,
+						owner_entry))) {
+		list_move_tail(&node->owner_entry, &owner->nodes_dead);
 		if (node->death_done || !kref_get_unless_zero(&node->kref))
 			continue;
 		node->death_done = true;
@@ -393,6 +402,7 @@ void fastipc_nodes_die(struct fastipc_peer *owner)
 				fastipc_death_queue(ref);
 		spin_unlock(&node->lock);
 		fastipc_node_put(node);
+		cond_resched();
 	}
 
 	spin_lock(&fastipc_cm_lock);

@@ -555,6 +555,50 @@ TEST_F(call, reply_by_id_from_other_thread)
 	EXPECT_EQ(-EPROTO, self->s.priv[3]);
 }
 
+struct one_call {
+	int fd;
+	__u32 h;
+	unsigned int seed;
+	int ret;
+	struct fastipc_ret r;
+};
+
+/* A thread that makes one call and ends without LOOPER_EXIT. */
+static void *one_call_main(void *arg)
+{
+	struct one_call *oc = arg;
+	char b[16];
+
+	fipc_fill(b, sizeof(b), oc->seed);
+	oc->ret = fipc_call(oc->fd, oc->h, oc->seed, b, sizeof(b), &oc->r);
+	return NULL;
+}
+
+TEST_F(call, exited_threads_are_forgotten)
+{
+	struct one_call oc = { .fd = self->c.fd, .h = self->h };
+	long base;
+	pthread_t t;
+	int i;
+
+	server_start(_metadata, &self->s, handle_check);
+	/* This thread and the server's are known: one call each. */
+	ASSERT_EQ(0, fipc_call(self->c.fd, self->h, 30, NULL, 0, &oc.r));
+	base = fipc_stat("threads");
+	for (i = 0; i < 20; i++) {
+		oc.seed = 40 + i;
+		ASSERT_EQ(0, pthread_create(&t, NULL, one_call_main, &oc));
+		ASSERT_EQ(0, pthread_join(t, NULL));
+		ASSERT_EQ(0, oc.ret);
+		ASSERT_EQ(FASTIPC_RET_REPLY, oc.r.op);
+		EXPECT_EQ(41 + i, oc.r.code);
+	}
+	/* Each new thread's first call forgot the one that died before. */
+	EXPECT_EQ(base + 1, fipc_stat("threads"));
+	ASSERT_EQ(0, server_stop(&self->s, self->c.fd, self->h));
+	EXPECT_EQ(21, self->s.served);
+}
+
 TEST_F(call, free_buffers)
 {
 	struct fastipc_ret r;
