@@ -21,9 +21,10 @@ int fastipc_node_create(struct fastipc_peer *peer, fastipc_handler_fn handler,
 	struct fastipc_node_create nc = { 0 };
 	struct fipc_node *node;
 
+	if (handle)
+		*handle = 0;
 	if (!peer || !handler || !handle)
 		return -EINVAL;
-	*handle = 0;
 	if (!opts)
 		opts = &defaults;
 	if ((opts->flags & ~FIPC_NODE_FLAGS) || opts->reserved)

@@ -10,6 +10,7 @@
  * while others remain.
  */
 #include <errno.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -182,6 +183,17 @@ static void fipc_release_buf(struct fastipc_peer *peer, struct fipc_worker *w,
 	if (r->flags & FASTIPC_RET_INLINE)
 		return;
 	fipc_reply_cmd(peer, w, &c);
+	/*
+	 * A deferred reply holds a copy of its payload: free the request
+	 * before the reply wakes the caller, so that the caller never sees
+	 * the server's buffer still in use.
+	 */
+	if (w && w->reply_pending && w->ncmds >= 2 &&
+	    w->cmds[w->ncmds - 2].op == FASTIPC_CMD_REPLY) {
+		c = w->cmds[w->ncmds - 2];
+		w->cmds[w->ncmds - 2] = w->cmds[w->ncmds - 1];
+		w->cmds[w->ncmds - 1] = c;
+	}
 }
 
 static void fipc_serve(struct fastipc_peer *peer, const struct fastipc_ret *r,
@@ -216,8 +228,45 @@ static void fipc_serve(struct fastipc_peer *peer, const struct fastipc_ret *r,
 
 static void *fipc_looper_thread(void *arg);
 
-/* The kernel asks for one more looper. */
-static void fipc_spawn(struct fastipc_peer *peer)
+/*
+ * With %FASTIPC_FEAT_POLL the library never blocks in the read phase: it
+ * reads with FASTIPC_WR_NONBLOCK and waits in poll().  A thread blocked in
+ * the read phase can miss the wake-up of work another thread took first
+ * (see fastipc(7), BUGS); poll() re-arms on every wait and cannot.
+ */
+static bool fipc_poll_mode(const struct fastipc_peer *peer)
+{
+	return peer->features & FASTIPC_FEAT_POLL;
+}
+
+/* Wait until the calling thread has a record to read. */
+static int fipc_poll_wait(struct fastipc_peer *peer)
+{
+	struct pollfd pfd = { .fd = peer->fd, .events = POLLIN };
+	int ret;
+
+	pthread_mutex_lock(&peer->lock);
+	peer->polling++;
+	pthread_mutex_unlock(&peer->lock);
+	do {
+		ret = poll(&pfd, 1, -1);
+	} while (ret < 0 && errno == EINTR);
+	pthread_mutex_lock(&peer->lock);
+	peer->polling--;
+	pthread_mutex_unlock(&peer->lock);
+	if (ret < 0)
+		return -errno;
+	if (pfd.revents & (POLLERR | POLLHUP | POLLNVAL))
+		return -EPIPE;
+	return 0;
+}
+
+/*
+ * Start one more looper when the kernel asked for one (@peer->spawn_owed)
+ * and no looper is idle in poll(): the kernel cannot see those as idle, so
+ * the library decides, as the kernel would, from real demand.
+ */
+static void fipc_maybe_spawn(struct fastipc_peer *peer)
 {
 	sigset_t all, old;
 	pthread_attr_t attr;
@@ -225,7 +274,9 @@ static void fipc_spawn(struct fastipc_peer *peer)
 	bool go = false;
 
 	pthread_mutex_lock(&peer->lock);
-	if (!peer->stopping && peer->loopers < peer->max_threads) {
+	if (peer->spawn_owed && !peer->polling && !peer->stopping &&
+	    peer->loopers < peer->max_threads) {
+		peer->spawn_owed--;
 		peer->loopers++;
 		go = true;
 	}
@@ -284,7 +335,9 @@ int fipc_handle_record(struct fastipc_peer *peer, struct fastipc_ret *r,
 			node->released(peer, node->handle, node->cookie);
 		return 0;
 	case FASTIPC_RET_SPAWN_LOOPER:
-		fipc_spawn(peer);
+		pthread_mutex_lock(&peer->lock);
+		peer->spawn_owed++;
+		pthread_mutex_unlock(&peer->lock);
 		return 0;
 	case FASTIPC_RET_REPLY:
 		/* Not expected outside a call: do not leak its buffer. */
@@ -302,6 +355,7 @@ static int fipc_looper(struct fastipc_peer *peer)
 	struct fipc_worker *w;
 	unsigned int i, n;
 	bool leave = false;
+	unsigned int others;
 	int ret;
 
 	w = calloc(1, sizeof(*w));
@@ -315,14 +369,30 @@ static int fipc_looper(struct fastipc_peer *peer)
 		memset(&wr, 0, sizeof(wr));
 		wr.read_buffer = fipc_u64(r);
 		wr.read_size = sizeof(r);
+		if (fipc_poll_mode(peer))
+			wr.flags = FASTIPC_WR_NONBLOCK;
 		ret = fipc_worker_wr(peer, w, &wr);
+		if (ret == -EAGAIN) {
+			ret = fipc_poll_wait(peer);
+			if (ret)
+				break;
+			continue;
+		}
 		if (ret)
 			break;
 		n = wr.read_consumed / FIPC_RET_SIZE;
+		/* A spawn request follows the transaction it is about. */
+		for (i = 0; i < n; i++)
+			if (r[i].op == FASTIPC_RET_SPAWN_LOOPER)
+				fipc_handle_record(peer, &r[i], w);
 		for (i = 0; i < n; i++) {
+			if (r[i].op == FASTIPC_RET_SPAWN_LOOPER)
+				continue;
 			/* Never hold a reply back while serving another. */
 			if (i && r[i].op == FASTIPC_RET_TRANSACTION)
 				fipc_worker_flush(peer, w);
+			/* About to be busy: grow the pool if nobody is idle. */
+			fipc_maybe_spawn(peer);
 			if (fipc_handle_record(peer, &r[i], w))
 				leave = true;
 		}
@@ -330,12 +400,19 @@ static int fipc_looper(struct fastipc_peer *peer)
 	fipc_worker_flush(peer, w);
 	free(w);
 out:
+	/*
+	 * Pass a stop on while others remain (one wake too many is ignored),
+	 * then leave the kernel's pool.  Once the count is dropped the peer
+	 * may be freed by fastipc_peer_close(): nothing touches it after.
+	 */
+	pthread_mutex_lock(&peer->lock);
+	others = peer->loopers - 1;
+	pthread_mutex_unlock(&peer->lock);
+	if (leave && others)
+		fipc_wake(peer);
 	fastipc_thread_leave(peer);
 	pthread_mutex_lock(&peer->lock);
-	peer->loopers--;
-	if (leave && peer->loopers)
-		fipc_wake(peer);
-	if (!peer->loopers)
+	if (!--peer->loopers)
 		peer->stopping = false;
 	pthread_cond_broadcast(&peer->cond);
 	pthread_mutex_unlock(&peer->lock);
@@ -413,17 +490,26 @@ unsigned int fastipc_loop_threads(struct fastipc_peer *peer)
 int fastipc_dispatch(struct fastipc_peer *peer, unsigned int flags)
 {
 	struct fastipc_ret r;
-	struct fastipc_write_read wr = {
-		.read_buffer = fipc_u64(&r),
-		.read_size = FIPC_RET_SIZE,
-	};
+	struct fastipc_write_read wr = { 0 };
+	bool wait;
 	int ret;
 
 	if (!peer || (flags & ~FASTIPC_DISPATCH_WAIT))
 		return -EINVAL;
-	if (!(flags & FASTIPC_DISPATCH_WAIT))
-		wr.flags = FASTIPC_WR_NONBLOCK;
-	ret = fipc_wr(peer, &wr);
+	wait = flags & FASTIPC_DISPATCH_WAIT;
+	for (;;) {
+		wr.read_buffer = fipc_u64(&r);
+		wr.read_size = FIPC_RET_SIZE;
+		wr.read_consumed = 0;
+		wr.flags = wait && !fipc_poll_mode(peer) ? 0 :
+			   FASTIPC_WR_NONBLOCK;
+		ret = fipc_wr(peer, &wr);
+		if (ret != -EAGAIN || !wait)
+			break;
+		ret = fipc_poll_wait(peer);
+		if (ret)
+			return ret;
+	}
 	if (ret)
 		return ret;
 	fipc_handle_record(peer, &r, NULL);
