@@ -122,6 +122,21 @@ static inline uint64_t lt_now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 }
 
+/* Wait (200 x 10 ms at most) until @p runs @n loopers.  Return: 0 or
+ * -ETIMEDOUT.
+ */
+static inline int lt_wait_loop_threads(struct fastipc_peer *p, unsigned int n)
+{
+	int i;
+
+	for (i = 0; i < 200; i++) {
+		if (fastipc_loop_threads(p) == n)
+			return 0;
+		fipc_msleep(10);
+	}
+	return -ETIMEDOUT;
+}
+
 /* Number of open descriptors of this process. */
 static inline int lt_count_fds(void)
 {
