@@ -1,0 +1,126 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+#
+# Run one libfastipc example in the test guest (the module is loaded) and
+# print TAP lines:  sh run.sh echo|names|fdpass|death
+cd "$(dirname "$0")" || exit 1
+out=/tmp/example.$$
+fails=0
+
+check() {	# check NAME COMMAND...: "ok"/"not ok" from the exit status
+	name=$1
+	shift
+	if "$@"; then
+		echo "ok - example $name"
+	else
+		echo "not ok - example $name"
+		fails=$((fails + 1))
+	fi
+}
+
+reap() {	# reap PID NAME: the background server must exit by itself
+	i=0
+	while kill -0 "$1" 2>/dev/null && [ $i -lt 100 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	if kill -0 "$1" 2>/dev/null; then
+		kill -9 "$1"
+		echo "not ok - example $2 exits when told"
+		fails=$((fails + 1))
+	else
+		wait "$1"
+		check "$2 exits cleanly" [ $? = 0 ]
+	fi
+}
+
+wait_for() {	# wait_for FILE TEXT: up to 10 s
+	i=0
+	until grep -q "$2" "$1" 2>/dev/null; do
+		[ $i -ge 100 ] && return 1
+		sleep 0.1
+		i=$((i + 1))
+	done
+}
+
+case $1 in
+echo)
+	./echo-server >$out.srv 2>&1 &
+	srv=$!
+	check "echo: client gets its message back" \
+		sh -c './echo-client "hello, fastipc" >$0 2>&1' $out
+	cat $out $out.srv
+	check "echo: reply printed" grep -q "reply (txn [1-9][0-9]*): hello, fastipc" $out
+	check "echo: quit" ./echo-client --quit
+	reap $srv "echo: server"
+	;;
+names)
+	./name-service registry >$out.reg 2>&1 &
+	reg=$!
+	./name-service provide clock >$out.clock 2>&1 &
+	clock=$!
+	./name-service provide calendar >$out.cal 2>&1 &
+	cal=$!
+	i=0
+	until ./name-service lookup clock >$out 2>&1 || [ $i -ge 100 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	cat $out
+	check "names: lookup clock reaches the clock service" \
+		grep -q "clock says hello to pid" $out
+	i=0
+	until ./name-service lookup calendar >$out 2>&1 || [ $i -ge 100 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	cat $out
+	check "names: lookup calendar reaches the calendar service" \
+		grep -q "calendar says hello to pid" $out
+	check "names: an unknown name fails" \
+		sh -c '! ./name-service lookup nosuch 2>$0' $out
+	check "names: ... with ENOENT" grep -q "No such file" $out
+	check "names: quit clock" ./name-service quit clock
+	check "names: quit calendar" ./name-service quit calendar
+	check "names: quit registry" ./name-service quit registry
+	reap $clock "names: clock service"
+	reap $cal "names: calendar service"
+	reap $reg "names: registry"
+	cat $out.reg
+	;;
+fdpass)
+	echo "a file opened by the server $$" >/tmp/fdpass.txt
+	./fd-pass server /tmp/fdpass.txt >$out.srv 2>&1 &
+	srv=$!
+	check "fdpass: client reads the server's file" \
+		sh -c './fd-pass client >$0 2>&1' $out
+	cat $out
+	check "fdpass: content matches" grep -q "a file opened by the server $$" $out
+	check "fdpass: quit" ./fd-pass quit
+	reap $srv "fdpass: server"
+	;;
+death)
+	./death-watch server >$out.s1 2>&1 &
+	s1=$!
+	./death-watch client >$out 2>&1 &
+	cl=$!
+	check "death: client connected" wait_for $out "connected to server $s1"
+	kill -9 $s1
+	wait $s1 2>/dev/null
+	./death-watch server >$out.s2 2>&1 &
+	s2=$!
+	reap $cl "death: client reconnects"
+	cat $out
+	check "death: client saw the death" grep -q "server $s1 died" $out
+	check "death: client reconnected to the new server" \
+		grep -q "reconnected to server $s2" $out
+	kill -9 $s2
+	wait $s2 2>/dev/null
+	;;
+*)
+	echo "not ok - example: unknown $1"
+	exit 1
+	;;
+esac
+rm -f $out $out.*
+exit $fails
