@@ -11,7 +11,12 @@
 #   make check-debug     the same suites on a KASAN/UBSAN/lockdep/kmemleak
 #                        kernel built once from linux-source-6.1
 #   make bench           the benchmark in the VM (the main job)
-#   make install         module + headers + udev rule (DESTDIR, PREFIX)
+#   make lib             libfastipc (.so, .a, .pc) under build/user/lib
+#   make lib-tests       the library's test programs (static, for the VM)
+#   make examples        the libfastipc examples (static, for the VM)
+#   make install         module + headers + udev rule + libfastipc (DESTDIR,
+#                        PREFIX)
+#   make install-lib     libfastipc only: library, headers, pkg-config, man
 
 VERSION := $(shell cat VERSION)
 BUILD ?= $(CURDIR)/build
@@ -24,6 +29,8 @@ KOBJ := $(BUILD)/$(KVER)
 
 PREFIX ?= /usr/local
 INCLUDEDIR ?= $(PREFIX)/include
+LIBDIR ?= $(PREFIX)/lib
+MANDIR ?= $(PREFIX)/share/man
 UDEVDIR ?= /lib/udev/rules.d
 
 MODULE_SRC := Kbuild VERSION $(wildcard module/*.[ch] module/Kbuild) \
@@ -48,6 +55,23 @@ selftests: $(BUILD)/ksft/.extracted
 	$(MAKE) -C selftests/fastipc KSFT_DIR=$(BUILD)/ksft \
 		UAPI_DIR=$(CURDIR)/uapi OUTPUT=$(USER_OUT)/selftests \
 		LDFLAGS=-static
+
+LIB_MAKE = $(MAKE) -C lib TOP=$(CURDIR) OUT=$(USER_OUT)/lib \
+	   KSFT_DIR=$(BUILD)/ksft PREFIX=$(PREFIX) LIBDIR=$(LIBDIR) \
+	   INCLUDEDIR=$(INCLUDEDIR) MANDIR=$(MANDIR)
+
+lib:
+	$(LIB_MAKE)
+
+lib-tests: lib $(BUILD)/ksft/.extracted
+	$(LIB_MAKE) tests
+
+examples: lib
+	$(MAKE) -C examples TOP=$(CURDIR) OUT=$(USER_OUT)/examples \
+		LIBOUT=$(USER_OUT)/lib
+
+install-lib: lib
+	$(LIB_MAKE) install
 
 checkpatch: $(BUILD)/ksft/.extracted
 	perl $(BUILD)/ksft/scripts/checkpatch.pl --no-tree --strict \
@@ -74,11 +98,13 @@ check-debug:
 bench:
 	$(TOOLS)/bench.sh
 
-install: module
-	$(MAKE) -C $(KDIR) M=$(KOBJ) INSTALL_MOD_DIR=extra modules_install
+install: module install-lib
+	$(MAKE) -C $(KDIR) M=$(KOBJ) INSTALL_MOD_DIR=extra \
+		$(if $(DESTDIR),INSTALL_MOD_PATH=$(DESTDIR)) modules_install
 	install -D -m 0644 uapi/linux/fastipc.h $(DESTDIR)$(INCLUDEDIR)/linux/fastipc.h
 	install -D -m 0644 udev/60-fastipc.rules $(DESTDIR)$(UDEVDIR)/60-fastipc.rules
 	-[ -n "$(DESTDIR)" ] || depmod -a $(KVER)
+	-[ -n "$(DESTDIR)" ] || ldconfig
 
 clean:
 	rm -rf $(BUILD) dkms.conf
