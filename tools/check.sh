@@ -23,6 +23,18 @@ rc=$?
 [ $rc = 0 ] || cat "$logs/user.log"
 result "build: userspace (selftests)" $rc
 
+make -s lib lib-tests examples >"$logs/lib.log" 2>&1
+rc=$?
+[ $rc = 0 ] || cat "$logs/lib.log"
+result "build: libfastipc (.so, .a), its tests and examples, -Werror" $rc
+
+# Packaging on the host: install to a staging DESTDIR, SONAME, exported
+# symbols, pkg-config (dynamic and static external program), man pages.
+tools/lib-check.sh >"$logs/lib-check.log" 2>&1
+grep -E '^(not )?ok |^#' "$logs/lib-check.log"
+pass=$((pass + $(grep -cE '^ok [0-9]' "$logs/lib-check.log")))
+fail=$((fail + $(grep -cE '^not ok [0-9]' "$logs/lib-check.log")))
+
 make -s uapi-check >"$logs/uapi.log" 2>&1
 rc=$?
 [ $rc = 0 ] || cat "$logs/uapi.log"

@@ -13,3 +13,34 @@ rm -rf "$out/tests"
 mkdir -p "$out/tests"
 cp "$build"/user/selftests/*_test "$out/tests/"
 cp "$top/tools/vm/guest-check.sh" "$out/"
+
+# libfastipc (when built): its suites, one runner per example and the
+# external program built with pkg-config --static.  The examples live in
+# tests/.examples, which the guest's tests/* does not list.
+if [ -d "$build/user/lib/test" ]; then
+	cp "$build"/user/lib/test/*_test "$out/tests/"
+fi
+if [ -d "$build/user/examples" ]; then
+	cp -r "$build/user/examples" "$out/tests/.examples"
+	for e in echo names fdpass death; do
+		printf '#!/bin/sh\nexec sh tests/.examples/run.sh %s\n' "$e" \
+			>"$out/tests/example-$e"
+		chmod +x "$out/tests/example-$e"
+	done
+fi
+if [ -x "$build/user/external-static" ]; then
+	cp "$build/user/external-static" "$out/tests/.external-static"
+	cat >"$out/tests/lib-external" <<'EOT'
+#!/bin/sh
+# The program make check built with pkg-config --static against the
+# DESTDIR-staged install: it runs and sees the module.
+if ./tests/.external-static >/tmp/ext.out 2>&1 &&
+   grep -q 'module features' /tmp/ext.out; then
+	echo "ok - lib: external program (pkg-config --static) runs with the module"
+else
+	echo "not ok - lib: external program (pkg-config --static) runs with the module"
+fi
+sed 's/^/# /' /tmp/ext.out
+EOT
+	chmod +x "$out/tests/lib-external"
+fi

@@ -1,0 +1,91 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Host-side checks of libfastipc's packaging, as TAP lines: install into a
+# staging DESTDIR, check the files, the SONAME and exported symbols, build
+# an external program with pkg-config against the staged install (dynamic
+# and static), run it (no module on the host: its no-device path), and
+# render every man page.
+set -uo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+build=${BUILD:-$top/build}
+stage=$build/stage
+out=$build/user/external
+version=$(cat "$top/VERSION")
+major=${version%%.*}
+n=0 failed=0
+
+tap() {		# tap DESCRIPTION COMMAND...
+	local d=$1
+	shift
+	n=$((n + 1))
+	if "$@" >"$out.log" 2>&1; then
+		echo "ok $n - lib: $d"
+	else
+		echo "not ok $n - lib: $d"
+		sed 's/^/#   /' "$out.log"
+		failed=$((failed + 1))
+	fi
+}
+
+rm -rf "$stage"
+mkdir -p "$(dirname "$out")"
+tap "make install-lib DESTDIR PREFIX=/usr" \
+	make -s -C "$top" install-lib DESTDIR="$stage" PREFIX=/usr
+lib=$stage/usr/lib
+files_ok() {
+	local f
+	for f in "$lib/libfastipc.so.$version" "$lib/libfastipc.a" \
+		 "$stage/usr/include/fastipc.h" \
+		 "$stage/usr/include/linux/fastipc.h" \
+		 "$lib/pkgconfig/fastipc.pc" \
+		 "$stage/usr/share/man/man3/fastipc_call.3" \
+		 "$stage/usr/share/man/man3/fastipc_reply_release.3" \
+		 "$stage/usr/share/man/man7/fastipc.7"; do
+		[ -f "$f" ] || { echo "missing $f"; return 1; }
+	done
+	[ "$(readlink "$lib/libfastipc.so.$major")" = "libfastipc.so.$version" ] &&
+	[ "$(readlink "$lib/libfastipc.so")" = "libfastipc.so.$major" ]
+}
+tap "installed files and symlinks" files_ok
+tap "SONAME is libfastipc.so.$major" \
+	sh -c "readelf -d '$lib/libfastipc.so.$version' | grep -q 'SONAME.*\[libfastipc.so.$major\]'"
+only_api() {
+	local syms
+	syms=$(nm -D --defined-only "$lib/libfastipc.so.$version" |
+	       awk '$2 != "A" { print $3 }')
+	echo "$syms"
+	[ -n "$syms" ] && ! echo "$syms" | grep -v '^fastipc_[a-z_0-9]*@@LIBFASTIPC_0.1$'
+}
+tap "exports only fastipc_* (version script)" only_api
+tap "every exported function has a man page" sh -c "
+	for s in \$(nm -D --defined-only '$lib/libfastipc.so.$version' |
+		   awk '\$2 == \"T\" { sub(/@.*/, \"\", \$3); print \$3 }'); do
+		[ -e '$top/lib/man/'\$s.3 ] || { echo \"no page for \$s\"; exit 1; }
+	done"
+
+export PKG_CONFIG_PATH=$lib/pkgconfig PKG_CONFIG_SYSROOT_DIR=$stage
+tap "pkg-config --modversion is $version" \
+	sh -c "[ \"\$(pkg-config --modversion fastipc)\" = '$version' ]"
+tap "external program builds with pkg-config (dynamic)" sh -c \
+	"gcc -Wall -Werror -o '$out' '$top/lib/test/external.c' \$(pkg-config --cflags --libs fastipc)"
+tap "external program NEEDs libfastipc.so.$major" \
+	sh -c "readelf -d '$out' | grep -q 'NEEDED.*\[libfastipc.so.$major\]'"
+tap "external program runs (no module on the host)" \
+	env LD_LIBRARY_PATH="$lib" "$out"
+cat "$out.log" | sed 's/^/# /'
+tap "external program builds with pkg-config --static" sh -c \
+	"gcc -Wall -Werror -static -o '$out-static' '$top/lib/test/external.c' \$(pkg-config --static --cflags --libs fastipc)"
+man_ok() {
+	local f w
+	for f in "$top"/lib/man/*.[37]; do
+		w=$(MANWIDTH=80 man --warnings -l "$f" 2>&1 >/dev/null)
+		[ -z "$w" ] || { echo "$f: $w"; return 1; }
+		MANWIDTH=80 man -l "$f" 2>/dev/null | grep -q '^NAME' ||
+			{ echo "$f: no NAME"; return 1; }
+	done
+}
+tap "man pages render with man -l, no warnings" man_ok
+echo "1..$n"
+[ "$failed" = 0 ]
