@@ -63,7 +63,8 @@ static int registry(struct fastipc_txn *txn, void *cookie)
 	case CODE_REGISTER:
 		if (txn->n_handles != 1)
 			return -EINVAL;
-		if (find(txn->data, txn->len) >= 0 || (i = free_slot()) < 0) {
+		i = find(txn->data, txn->len) < 0 ? free_slot() : -1;
+		if (i < 0) {
 			fastipc_handle_release(txn->peer, txn->handles[0]);
 			return -EEXIST;
 		}
@@ -84,7 +85,7 @@ static int registry(struct fastipc_txn *txn, void *cookie)
 		fastipc_loop_stop(txn->peer);
 		return 0;
 	}
-	return -ENOSYS;
+	return -EOPNOTSUPP;
 }
 
 static int service(struct fastipc_txn *txn, void *cookie)
@@ -182,7 +183,8 @@ int main(int argc, char **argv)
 			ret = fastipc_send(p, h, &(struct fastipc_msg){
 						.code = CODE_QUIT });
 	} else {
-		fprintf(stderr, "usage: name-service registry | provide NAME | lookup NAME | quit NAME\n");
+		fprintf(stderr, "usage: name-service registry | provide NAME |"
+			" lookup NAME | quit NAME\n");
 		ret = -EINVAL;
 	}
 	if (ret)

@@ -420,7 +420,7 @@ int fastipc_send(struct fastipc_peer *peer, uint32_t handle,
  */
 const char *fastipc_strreason(unsigned int reason);
 
-/* ---- server ---------------------------------------------------------------- */
+/* ---- server -------------------------------------------------------------- */
 
 /**
  * fastipc_reply() - answer the transaction a handler serves.

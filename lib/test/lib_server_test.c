@@ -155,7 +155,7 @@ TEST(pool_stops_at_max_threads)
 	pool_run(_metadata, 2, 5);
 }
 
-/* ---- stopping the loop ---------------------------------------------------- */
+/* ---- stopping the loop --------------------------------------------------- */
 
 static int stop_handler(struct fastipc_txn *txn, void *cookie)
 {
@@ -223,7 +223,7 @@ TEST(close_stops_pool)
 	FIPC_EXPECT_ZERO();
 }
 
-/* ---- single-threaded: epoll and dispatch ----------------------------------- */
+/* ---- single-threaded: epoll and dispatch --------------------------------- */
 
 static struct {
 	int served;
@@ -320,7 +320,7 @@ TEST(epoll_dispatch)
 	FIPC_EXPECT_ZERO();
 }
 
-/* ---- death and node-released callbacks ------------------------------------- */
+/* ---- death and node-released callbacks ----------------------------------- */
 
 static struct {
 	int calls;
@@ -445,7 +445,7 @@ TEST(node_released_callback)
 	FIPC_EXPECT_ZERO();
 }
 
-/* ---- threads leave the peer when they exit ---------------------------------- */
+/* ---- threads leave the peer when they exit ------------------------------- */
 
 struct sender {
 	struct fastipc_peer *p;
@@ -498,7 +498,7 @@ TEST(thread_exit_leaves_peer)
 	FIPC_EXPECT_ZERO();
 }
 
-/* ---- no leak over a thousand cycles ------------------------------------------ */
+/* ---- no leak over a thousand cycles -------------------------------------- */
 
 static int leak_cycle(bool call)
 {
