@@ -229,14 +229,17 @@ static void fipc_serve(struct fastipc_peer *peer, const struct fastipc_ret *r,
 static void *fipc_looper_thread(void *arg);
 
 /*
- * With %FASTIPC_FEAT_POLL the library never blocks in the read phase: it
- * reads with FASTIPC_WR_NONBLOCK and waits in poll().  A thread blocked in
- * the read phase can miss the wake-up of work another thread took first
- * (see fastipc(7), BUGS); poll() re-arms on every wait and cannot.
+ * With %FASTIPC_FEAT_POLL the library does not block in the read phase
+ * when several of its threads may read the peer's work: it reads with
+ * FASTIPC_WR_NONBLOCK and waits in poll().  A thread blocked in the read
+ * phase can miss the wake-up of work another thread took first (see
+ * fastipc(7), BUGS); poll() re-arms on every wait and cannot.  A pool of
+ * one thread has nobody to take its work: it blocks in the read phase, so
+ * that its reply and its wait stay one ioctl even when idle.
  */
 static bool fipc_poll_mode(const struct fastipc_peer *peer)
 {
-	return peer->features & FASTIPC_FEAT_POLL;
+	return (peer->features & FASTIPC_FEAT_POLL) && peer->max_threads > 1;
 }
 
 /* Wait until the calling thread has a record to read. */
@@ -501,7 +504,7 @@ int fastipc_dispatch(struct fastipc_peer *peer, unsigned int flags)
 		wr.read_buffer = fipc_u64(&r);
 		wr.read_size = FIPC_RET_SIZE;
 		wr.read_consumed = 0;
-		wr.flags = wait && !fipc_poll_mode(peer) ? 0 :
+		wr.flags = wait && !(peer->features & FASTIPC_FEAT_POLL) ? 0 :
 			   FASTIPC_WR_NONBLOCK;
 		ret = fipc_wr(peer, &wr);
 		if (ret != -EAGAIN || !wait)

@@ -203,6 +203,41 @@ TEST(loop_stop)
 	FIPC_EXPECT_ZERO();
 }
 
+/*
+ * A pool of one thread blocks in the read phase (reply and wait stay one
+ * ioctl): it serves many calls in a row and stops.
+ */
+TEST(single_looper)
+{
+	struct lt_server s;
+	struct fastipc_peer *cp;
+	struct fastipc_reply r;
+	struct fastipc_msg m = { 0 };
+	uint32_t h;
+	int i;
+
+	ASSERT_EQ(0, lt_server_start(&s, 1, stop_handler, NULL, 0, true));
+	ASSERT_EQ(0, fastipc_peer_open(&cp, NULL));
+	ASSERT_EQ(0, lt_share(s.p, s.node, cp, &h));
+	for (i = 0; i < 200; i++) {
+		m.code = 10 + i;
+		ASSERT_EQ(0, fastipc_call(cp, h, &m, &r));
+		EXPECT_EQ(0, r.len);
+	}
+	/* Never a second thread. */
+	EXPECT_EQ(1, fastipc_loop_threads(s.p));
+	EXPECT_EQ(1, state_loopers(getpid()));
+	m.code = 1;	/* the handler stops the loop */
+	ASSERT_EQ(0, fastipc_call(cp, h, &m, &r));
+	pthread_join(s.thr, NULL);
+	s.running = false;
+	EXPECT_EQ(0, s.loop_ret);
+	EXPECT_EQ(0, fastipc_loop_threads(s.p));
+	fastipc_peer_close(cp);
+	lt_server_stop(&s);
+	FIPC_EXPECT_ZERO();
+}
+
 /* Closing a peer stops its pool and waits for it. */
 TEST(close_stops_pool)
 {
