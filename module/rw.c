@@ -225,15 +225,21 @@ static void fastipc_time_out(struct fastipc_thread *thread,
 	thread->deadline = 0;
 }
 
-/* Sleep until @thread has work, its deadline passes, or a signal. */
-static int fastipc_wait_work(struct fastipc_thread *thread)
+/*
+ * Sleep until @thread has work, its deadline passes, or a signal.  A thread
+ * on the idle list (@idle) also wakes up when a sender takes it off that
+ * list: the work it was woken for may have gone to another thread, and it
+ * must then put itself back on the list rather than sleep unseen.
+ */
+static int fastipc_wait_work(struct fastipc_thread *thread, bool idle)
 {
 	ktime_t deadline = READ_ONCE(thread->deadline);
 	int ret;
 
 	if (!deadline || !READ_ONCE(thread->waiting))
 		return wait_event_interruptible(thread->wait,
-						fastipc_thread_has_work(thread));
+			fastipc_thread_has_work(thread) ||
+			(idle && list_empty_careful(&thread->idle_entry)));
 	ret = wait_event_interruptible_hrtimeout(thread->wait,
 						 fastipc_thread_has_work(thread),
 						 ktime_sub(deadline, ktime_get()));
@@ -302,7 +308,7 @@ static int fastipc_take_work(struct fastipc_thread *thread, bool block,
 			list_add(&thread->idle_entry, &peer->idle);
 		spin_unlock(&peer->lock);
 
-		ret = fastipc_wait_work(thread);
+		ret = fastipc_wait_work(thread, peer_ok);
 		if (ret) {
 			spin_lock(&peer->lock);
 			list_del_init(&thread->idle_entry);
