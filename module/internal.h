@@ -298,12 +298,13 @@ struct fastipc_msg {
  * @to: the peer the request went to (counted).
  * @server: thread that took the request.
  * @pending_entry: link in &fastipc_peer.pending while being served.
- * @msg: the payload travelling now (request, then reply).
+ * @lend: the priority lent to the thread serving it (prio.c).
+ * @handoff: handed to an idle thread already raised to @lend.
  * @reply_op: %FASTIPC_RET_REPLY, %FASTIPC_RET_DEAD_REPLY or
  *	%FASTIPC_RET_FAILED_REPLY once answered.
  * @reason: &enum fastipc_reason for failures.
- * @lend: the priority lent to the thread serving it (prio.c).
- * @handoff: handed to an idle thread already raised to @lend.
+ * @msg: the payload travelling now (request, then reply).  Last: only its
+ *	header is cleared for a new transaction.
  */
 struct fastipc_txn {
 	struct fastipc_work work;
@@ -316,11 +317,11 @@ struct fastipc_txn {
 	struct fastipc_peer *to;
 	struct fastipc_thread *server;
 	struct list_head pending_entry;
-	struct fastipc_msg msg;
-	u32 reply_op;
-	u32 reason;
 	struct fastipc_prio lend;
 	bool handoff;
+	u32 reply_op;
+	u32 reason;
+	struct fastipc_msg msg;
 };
 
 extern const struct file_operations fastipc_fops;
