@@ -63,7 +63,6 @@ struct fipc_death {
  * @deaths: live death watches.
  * @next_death: the next watch ID.
  * @loopers: threads in or started by fastipc_loop().
- * @polling: threads of the library idle in poll().
  * @spawn_owed: spawn requests of the kernel not acted upon yet.
  * @stopping: fastipc_loop_stop() was called.
  * @ctl_handle: handle of the private node used to wake loopers, 0: none.
@@ -82,7 +81,6 @@ struct fastipc_peer {
 	struct fipc_death *deaths;
 	uint64_t next_death;
 	unsigned int loopers;
-	unsigned int polling;
 	unsigned int spawn_owed;
 	bool stopping;
 	uint32_t ctl_handle;

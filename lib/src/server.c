@@ -10,7 +10,6 @@
  * while others remain.
  */
 #include <errno.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -229,45 +228,9 @@ static void fipc_serve(struct fastipc_peer *peer, const struct fastipc_ret *r,
 static void *fipc_looper_thread(void *arg);
 
 /*
- * With %FASTIPC_FEAT_POLL the library does not block in the read phase
- * when several of its threads may read the peer's work: it reads with
- * FASTIPC_WR_NONBLOCK and waits in poll().  A thread blocked in the read
- * phase can miss the wake-up of work another thread took first (see
- * fastipc(7), BUGS); poll() re-arms on every wait and cannot.  A pool of
- * one thread has nobody to take its work: it blocks in the read phase, so
- * that its reply and its wait stay one ioctl even when idle.
- */
-static bool fipc_poll_mode(const struct fastipc_peer *peer)
-{
-	return (peer->features & FASTIPC_FEAT_POLL) && peer->max_threads > 1;
-}
-
-/* Wait until the calling thread has a record to read. */
-static int fipc_poll_wait(struct fastipc_peer *peer)
-{
-	struct pollfd pfd = { .fd = peer->fd, .events = POLLIN };
-	int ret;
-
-	pthread_mutex_lock(&peer->lock);
-	peer->polling++;
-	pthread_mutex_unlock(&peer->lock);
-	do {
-		ret = poll(&pfd, 1, -1);
-	} while (ret < 0 && errno == EINTR);
-	pthread_mutex_lock(&peer->lock);
-	peer->polling--;
-	pthread_mutex_unlock(&peer->lock);
-	if (ret < 0)
-		return -errno;
-	if (pfd.revents & (POLLERR | POLLHUP | POLLNVAL))
-		return -EPIPE;
-	return 0;
-}
-
-/*
- * Start one more looper when the kernel asked for one (@peer->spawn_owed)
- * and no looper is idle in poll(): the kernel cannot see those as idle, so
- * the library decides, as the kernel would, from real demand.
+ * Start the looper the kernel asked for (@peer->spawn_owed), unless the
+ * pool is at its limit or stopping.  Called when a looper is about to be
+ * busy, after the spawn request that came with its record was counted.
  */
 static void fipc_maybe_spawn(struct fastipc_peer *peer)
 {
@@ -277,7 +240,7 @@ static void fipc_maybe_spawn(struct fastipc_peer *peer)
 	bool go = false;
 
 	pthread_mutex_lock(&peer->lock);
-	if (peer->spawn_owed && !peer->polling && !peer->stopping &&
+	if (peer->spawn_owed && !peer->stopping &&
 	    peer->loopers < peer->max_threads) {
 		peer->spawn_owed--;
 		peer->loopers++;
@@ -372,15 +335,7 @@ static int fipc_looper(struct fastipc_peer *peer)
 		memset(&wr, 0, sizeof(wr));
 		wr.read_buffer = fipc_u64(r);
 		wr.read_size = sizeof(r);
-		if (fipc_poll_mode(peer))
-			wr.flags = FASTIPC_WR_NONBLOCK;
 		ret = fipc_worker_wr(peer, w, &wr);
-		if (ret == -EAGAIN) {
-			ret = fipc_poll_wait(peer);
-			if (ret)
-				break;
-			continue;
-		}
 		if (ret)
 			break;
 		n = wr.read_consumed / FIPC_RET_SIZE;
@@ -394,7 +349,7 @@ static int fipc_looper(struct fastipc_peer *peer)
 			/* Never hold a reply back while serving another. */
 			if (i && r[i].op == FASTIPC_RET_TRANSACTION)
 				fipc_worker_flush(peer, w);
-			/* About to be busy: grow the pool if nobody is idle. */
+			/* About to be busy: start the thread asked for. */
 			fipc_maybe_spawn(peer);
 			if (fipc_handle_record(peer, &r[i], w))
 				leave = true;
@@ -493,26 +448,17 @@ unsigned int fastipc_loop_threads(struct fastipc_peer *peer)
 int fastipc_dispatch(struct fastipc_peer *peer, unsigned int flags)
 {
 	struct fastipc_ret r;
-	struct fastipc_write_read wr = { 0 };
-	bool wait;
+	struct fastipc_write_read wr = {
+		.read_buffer = fipc_u64(&r),
+		.read_size = FIPC_RET_SIZE,
+	};
 	int ret;
 
 	if (!peer || (flags & ~FASTIPC_DISPATCH_WAIT))
 		return -EINVAL;
-	wait = flags & FASTIPC_DISPATCH_WAIT;
-	for (;;) {
-		wr.read_buffer = fipc_u64(&r);
-		wr.read_size = FIPC_RET_SIZE;
-		wr.read_consumed = 0;
-		wr.flags = wait && !(peer->features & FASTIPC_FEAT_POLL) ? 0 :
-			   FASTIPC_WR_NONBLOCK;
-		ret = fipc_wr(peer, &wr);
-		if (ret != -EAGAIN || !wait)
-			break;
-		ret = fipc_poll_wait(peer);
-		if (ret)
-			return ret;
-	}
+	if (!(flags & FASTIPC_DISPATCH_WAIT))
+		wr.flags = FASTIPC_WR_NONBLOCK;
+	ret = fipc_wr(peer, &wr);
 	if (ret)
 		return ret;
 	fipc_handle_record(peer, &r, NULL);

@@ -203,10 +203,7 @@ TEST(loop_stop)
 	FIPC_EXPECT_ZERO();
 }
 
-/*
- * A pool of one thread blocks in the read phase (reply and wait stay one
- * ioctl): it serves many calls in a row and stops.
- */
+/* A pool of one thread serves many calls in a row, never grows, stops. */
 TEST(single_looper)
 {
 	struct lt_server s;
