@@ -35,7 +35,7 @@ static int service(struct fastipc_txn *txn, void *cookie)
 	return fastipc_reply(txn, &reply);
 }
 
-static int server(struct fastipc_peer *p)
+static int run_server(struct fastipc_peer *p)
 {
 	uint32_t node;
 	int ret;
@@ -95,7 +95,7 @@ static int connect_server(struct fastipc_peer *p, uint64_t *pid)
 	return fastipc_death_watch(p, h, on_death, pid, NULL);
 }
 
-static int client(struct fastipc_peer *p)
+static int run_client(struct fastipc_peer *p)
 {
 	uint64_t first, second;
 	int ret;
@@ -131,9 +131,9 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	if (!strcmp(mode, "server")) {
-		ret = server(p);
+		ret = run_server(p);
 	} else if (!strcmp(mode, "client")) {
-		ret = client(p);
+		ret = run_client(p);
 	} else {
 		fprintf(stderr, "usage: death-watch server | client\n");
 		ret = -EINVAL;

@@ -52,7 +52,7 @@ static int free_slot(void)
 	return -1;
 }
 
-static int registry(struct fastipc_txn *txn, void *cookie)
+static int registry_handler(struct fastipc_txn *txn, void *cookie)
 {
 	struct fastipc_msg reply = { 0 };
 	int i;
@@ -152,7 +152,8 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	if (!strcmp(mode, "registry")) {
-		ret = fastipc_node_create(p, registry, NULL, NULL, &node);
+		ret = fastipc_node_create(p, registry_handler, NULL, NULL,
+					  &node);
 		if (!ret)
 			ret = ex_become_mgr(p, node);
 		if (!ret)
@@ -183,8 +184,7 @@ int main(int argc, char **argv)
 			ret = fastipc_send(p, h, &(struct fastipc_msg){
 						.code = CODE_QUIT });
 	} else {
-		fprintf(stderr, "usage: name-service registry | provide NAME |"
-			" lookup NAME | quit NAME\n");
+		fprintf(stderr, "usage: name-service registry|provide N|lookup N|quit N\n");
 		ret = -EINVAL;
 	}
 	if (ret)

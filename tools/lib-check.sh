@@ -87,5 +87,10 @@ man_ok() {
 	done
 }
 tap "man pages render with man -l, no warnings" man_ok
+tap "checkpatch --strict (userspace integer types allowed): lib/, examples/" \
+	perl "$build/ksft/scripts/checkpatch.pl" --no-tree --strict --terse \
+	--ignore PREFER_KERNEL_TYPES -f "$top"/lib/src/*.[ch] \
+	"$top"/lib/include/fastipc.h "$top"/lib/test/*.[ch] \
+	"$top"/examples/*.[ch]
 echo "1..$n"
 [ "$failed" = 0 ]

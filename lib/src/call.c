@@ -10,7 +10,7 @@
 #include "internal.h"
 
 /* Describe @msg in @c (op and target left to the caller). */
-int fipc_msg_fill(struct fastipc_cmd *c, const struct fastipc_msg *msg)
+int __fastipc_msg_fill(struct fastipc_cmd *c, const struct fastipc_msg *msg)
 {
 	if (!msg)
 		return 0;
@@ -34,8 +34,9 @@ int fipc_msg_fill(struct fastipc_cmd *c, const struct fastipc_msg *msg)
 }
 
 /* Where the payload, handles and fds of record @r are. */
-void fipc_view(struct fastipc_peer *peer, const struct fastipc_ret *r,
-	       const void **data, const uint32_t **handles, const int **fds)
+void __fastipc_view(struct fastipc_peer *peer, const struct fastipc_ret *r,
+		    const void **data, const uint32_t **handles,
+		    const int **fds)
 {
 	const char *base;
 
@@ -86,7 +87,7 @@ static int fipc_fill_reply(struct fastipc_peer *peer,
 	}
 	reply->__buf = 1;
 	reply->__offset = r->offset;
-	fipc_view(peer, r, &reply->data, &reply->handles, &reply->fds);
+	__fastipc_view(peer, r, &reply->data, &reply->handles, &reply->fds);
 	return 0;
 }
 
@@ -106,7 +107,7 @@ int fastipc_call(struct fastipc_peer *peer, uint32_t handle,
 	if (!peer || !reply)
 		return -EINVAL;
 	memset(reply, 0, offsetof(struct fastipc_reply, __inl));
-	ret = fipc_msg_fill(&c, msg);
+	ret = __fastipc_msg_fill(&c, msg);
 	if (ret)
 		goto out;
 	if (msg && msg->deadline_ns) {
@@ -118,7 +119,7 @@ int fastipc_call(struct fastipc_peer *peer, uint32_t handle,
 		c.arg = msg->deadline_ns;
 	}
 	for (;;) {
-		ret = fipc_wr(peer, &wr);
+		ret = __fastipc_wr(peer, &wr);
 		if (ret)
 			goto out;
 		if (wr.read_consumed != FIPC_RET_SIZE)
@@ -126,7 +127,7 @@ int fastipc_call(struct fastipc_peer *peer, uint32_t handle,
 		if (r.op != FASTIPC_RET_TRANSACTION)
 			break;
 		/* A call back into us on behalf of our call: serve it. */
-		fipc_handle_record(peer, &r, NULL);
+		__fastipc_handle_record(peer, &r, NULL);
 		wr.read_consumed = 0;
 	}
 	return fipc_fill_reply(peer, &r, reply);
@@ -144,7 +145,7 @@ int fastipc_reply_release(struct fastipc_peer *peer,
 		return -EINVAL;
 	if (!reply->__buf)
 		return 0;
-	ret = fipc_cmd1(peer, FASTIPC_CMD_FREE, 0, reply->__offset);
+	ret = __fastipc_cmd1(peer, FASTIPC_CMD_FREE, 0, reply->__offset);
 	if (!ret) {
 		reply->__buf = 0;
 		reply->data = NULL;
@@ -196,8 +197,8 @@ int fastipc_send(struct fastipc_peer *peer, uint32_t handle,
 		return -EINVAL;
 	if (msg && msg->deadline_ns)
 		return -EINVAL;
-	ret = fipc_msg_fill(&c, msg);
+	ret = __fastipc_msg_fill(&c, msg);
 	if (ret)
 		return ret;
-	return fipc_write(peer, &c, 1);
+	return __fastipc_write(peer, &c, 1);
 }

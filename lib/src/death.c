@@ -42,11 +42,12 @@ int fastipc_death_watch(struct fastipc_peer *peer, uint32_t handle,
 	d->fn = fn;
 	d->arg = arg;
 	pthread_mutex_lock(&peer->lock);
-	d->id = did = peer->next_death++;
+	did = peer->next_death++;
+	d->id = did;
 	d->next = peer->deaths;
 	peer->deaths = d;
 	pthread_mutex_unlock(&peer->lock);
-	ret = fipc_cmd1(peer, FASTIPC_CMD_REQUEST_DEATH, handle, did);
+	ret = __fastipc_cmd1(peer, FASTIPC_CMD_REQUEST_DEATH, handle, did);
 	if (ret) {
 		pthread_mutex_lock(&peer->lock);
 		d = fipc_death_take(peer, did);
@@ -71,12 +72,12 @@ int fastipc_death_unwatch(struct fastipc_peer *peer, uint64_t id)
 	pthread_mutex_unlock(&peer->lock);
 	if (!d)
 		return -ENOENT;
-	ret = fipc_cmd1(peer, FASTIPC_CMD_CLEAR_DEATH, d->handle, id);
+	ret = __fastipc_cmd1(peer, FASTIPC_CMD_CLEAR_DEATH, d->handle, id);
 	free(d);
 	return ret;
 }
 
-void fipc_death_deliver(struct fastipc_peer *peer, uint64_t id)
+void __fastipc_death_deliver(struct fastipc_peer *peer, uint64_t id)
 {
 	struct fipc_death *d;
 
@@ -86,12 +87,12 @@ void fipc_death_deliver(struct fastipc_peer *peer, uint64_t id)
 	if (!d)
 		return;
 	/* Let the kernel forget the request before the handle may go. */
-	fipc_cmd1(peer, FASTIPC_CMD_CLEAR_DEATH, d->handle, id);
+	__fastipc_cmd1(peer, FASTIPC_CMD_CLEAR_DEATH, d->handle, id);
 	d->fn(peer, d->handle, d->arg);
 	free(d);
 }
 
-void fipc_deaths_free(struct fastipc_peer *peer)
+void __fastipc_deaths_free(struct fastipc_peer *peer)
 {
 	struct fipc_death *d;
 

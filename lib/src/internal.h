@@ -111,26 +111,32 @@ static inline uint64_t fipc_u64(const void *p)
 	return (uint64_t)(uintptr_t)p;
 }
 
+/*
+ * Internal helpers, global in libfastipc.a: named __fastipc_* so that they
+ * cannot clash with an application's names (hidden in the .so).
+ */
+
 /* peer.c */
-void fipc_thread_register(struct fastipc_peer *peer);
-int fipc_wr(struct fastipc_peer *peer, struct fastipc_write_read *wr);
-int fipc_write(struct fastipc_peer *peer, const struct fastipc_cmd *cmds,
-	       unsigned int n);
-int fipc_cmd1(struct fastipc_peer *peer, uint32_t op, uint32_t handle,
-	      uint64_t arg);
+void __fastipc_thread_register(struct fastipc_peer *peer);
+int __fastipc_wr(struct fastipc_peer *peer, struct fastipc_write_read *wr);
+int __fastipc_write(struct fastipc_peer *peer,
+		    const struct fastipc_cmd *cmds, unsigned int n);
+int __fastipc_cmd1(struct fastipc_peer *peer, uint32_t op, uint32_t handle,
+		   uint64_t arg);
 
 /* call.c */
-int fipc_msg_fill(struct fastipc_cmd *c, const struct fastipc_msg *msg);
-void fipc_view(struct fastipc_peer *peer, const struct fastipc_ret *r,
-	       const void **data, const uint32_t **handles, const int **fds);
+int __fastipc_msg_fill(struct fastipc_cmd *c, const struct fastipc_msg *msg);
+void __fastipc_view(struct fastipc_peer *peer, const struct fastipc_ret *r,
+		    const void **data, const uint32_t **handles,
+		    const int **fds);
 
 /* server.c */
-int fipc_handle_record(struct fastipc_peer *peer, struct fastipc_ret *r,
-		       struct fipc_worker *w);
-void fipc_nodes_free(struct fastipc_peer *peer);
+int __fastipc_handle_record(struct fastipc_peer *peer,
+			    struct fastipc_ret *r, struct fipc_worker *w);
+void __fastipc_nodes_free(struct fastipc_peer *peer);
 
 /* death.c */
-void fipc_death_deliver(struct fastipc_peer *peer, uint64_t id);
-void fipc_deaths_free(struct fastipc_peer *peer);
+void __fastipc_death_deliver(struct fastipc_peer *peer, uint64_t id);
+void __fastipc_deaths_free(struct fastipc_peer *peer);
 
 #endif /* _FASTIPC_INTERNAL_H */

@@ -60,7 +60,7 @@ int fastipc_node_create(struct fastipc_peer *peer, fastipc_handler_fn handler,
 	return 0;
 }
 
-void fipc_nodes_free(struct fastipc_peer *peer)
+void __fastipc_nodes_free(struct fastipc_peer *peer)
 {
 	struct fipc_node *node;
 
@@ -74,14 +74,14 @@ int fastipc_handle_acquire(struct fastipc_peer *peer, uint32_t handle)
 {
 	if (!peer)
 		return -EINVAL;
-	return fipc_cmd1(peer, FASTIPC_CMD_ACQUIRE, handle, 0);
+	return __fastipc_cmd1(peer, FASTIPC_CMD_ACQUIRE, handle, 0);
 }
 
 int fastipc_handle_release(struct fastipc_peer *peer, uint32_t handle)
 {
 	if (!peer)
 		return -EINVAL;
-	return fipc_cmd1(peer, FASTIPC_CMD_RELEASE, handle, 0);
+	return __fastipc_cmd1(peer, FASTIPC_CMD_RELEASE, handle, 0);
 }
 
 int fastipc_handle_export(struct fastipc_peer *peer, uint32_t handle)

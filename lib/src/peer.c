@@ -26,46 +26,46 @@ static void fipc_thread_destructor(void *arg)
 	};
 	int saved = errno;
 
-	/* Not through fipc_wr(): that would register the thread again. */
+	/* Not through __fastipc_wr(): that would register the thread again. */
 	while (ioctl(peer->fd, FASTIPC_IOC_WRITE_READ, &wr) && errno == EINTR)
 		;
 	errno = saved;
 }
 
-void fipc_thread_register(struct fastipc_peer *peer)
+void __fastipc_thread_register(struct fastipc_peer *peer)
 {
 	if (!pthread_getspecific(peer->key))
 		pthread_setspecific(peer->key, peer);
 }
 
-int fipc_wr(struct fastipc_peer *peer, struct fastipc_write_read *wr)
+int __fastipc_wr(struct fastipc_peer *peer, struct fastipc_write_read *wr)
 {
 	int ret;
 
-	fipc_thread_register(peer);
+	__fastipc_thread_register(peer);
 	do {
 		ret = ioctl(peer->fd, FASTIPC_IOC_WRITE_READ, wr);
 	} while (ret < 0 && errno == EINTR);
 	return ret < 0 ? -errno : 0;
 }
 
-int fipc_write(struct fastipc_peer *peer, const struct fastipc_cmd *cmds,
-	       unsigned int n)
+int __fastipc_write(struct fastipc_peer *peer,
+		    const struct fastipc_cmd *cmds, unsigned int n)
 {
 	struct fastipc_write_read wr = {
 		.write_buffer = fipc_u64(cmds),
 		.write_size = n * FIPC_CMD_SIZE,
 	};
 
-	return fipc_wr(peer, &wr);
+	return __fastipc_wr(peer, &wr);
 }
 
-int fipc_cmd1(struct fastipc_peer *peer, uint32_t op, uint32_t handle,
-	      uint64_t arg)
+int __fastipc_cmd1(struct fastipc_peer *peer, uint32_t op, uint32_t handle,
+		   uint64_t arg)
 {
 	struct fastipc_cmd c = { .op = op, .handle = handle, .arg = arg };
 
-	return fipc_write(peer, &c, 1);
+	return __fastipc_write(peer, &c, 1);
 }
 
 int fastipc_peer_open(struct fastipc_peer **out,
@@ -146,8 +146,8 @@ void fastipc_peer_close(struct fastipc_peer *peer)
 	pthread_mutex_unlock(&peer->lock);
 	/* No destructor may run for this peer once it is gone. */
 	pthread_key_delete(peer->key);
-	fipc_nodes_free(peer);
-	fipc_deaths_free(peer);
+	__fastipc_nodes_free(peer);
+	__fastipc_deaths_free(peer);
 	munmap(peer->area, peer->area_size);
 	close(peer->fd);
 	pthread_cond_destroy(&peer->cond);
@@ -179,7 +179,7 @@ int fastipc_thread_leave(struct fastipc_peer *peer)
 
 	if (!peer)
 		return -EINVAL;
-	ret = fipc_cmd1(peer, FASTIPC_CMD_LOOPER_EXIT, 0, 0);
+	ret = __fastipc_cmd1(peer, FASTIPC_CMD_LOOPER_EXIT, 0, 0);
 	pthread_setspecific(peer->key, NULL);
 	return ret;
 }
@@ -196,7 +196,7 @@ const char *fastipc_strreason(unsigned int reason)
 		[FASTIPC_REASON_TIMED_OUT] = "deadline passed",
 	};
 
-	if (reason >= sizeof(names) / sizeof(names[0]))
+	if (reason >= sizeof(names) / sizeof(*names))
 		return "unknown";
 	return names[reason];
 }

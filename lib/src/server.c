@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: LGPL-2.1 OR MIT
 /*
- * libfastipc: the server side.  Records are handled by fipc_handle_record()
- * wherever they are read: on a looper of fastipc_loop() (which sends its
- * replies and buffer releases with its next wait, in one ioctl), in
- * fastipc_dispatch(), or on a thread waiting in fastipc_call().
+ * libfastipc: the server side.  Records are handled by
+ * __fastipc_handle_record() wherever they are read: on a looper of
+ * fastipc_loop() (which sends its replies and buffer releases with its next
+ * wait, in one ioctl), in fastipc_dispatch(), or on a thread waiting in
+ * fastipc_call().
  *
  * Loopers are woken for fastipc_loop_stop() by one-way messages to a
  * private node of the peer; each looper that leaves passes the message on
@@ -34,7 +35,7 @@ static int fipc_worker_wr(struct fastipc_peer *peer, struct fipc_worker *w,
 	wr->write_buffer = fipc_u64(w->cmds);
 	wr->write_size = w->ncmds * FIPC_CMD_SIZE;
 	for (;;) {
-		ret = fipc_wr(peer, wr);
+		ret = __fastipc_wr(peer, wr);
 		i = wr->write_consumed / FIPC_CMD_SIZE;
 		if (!ret || i >= w->ncmds)
 			break;
@@ -78,7 +79,7 @@ static int fipc_reply_cmd(struct fastipc_peer *peer, struct fipc_worker *w,
 		fipc_worker_queue(peer, w, c);
 		return 0;
 	}
-	return fipc_write(peer, c, 1);
+	return __fastipc_write(peer, c, 1);
 }
 
 static int fipc_reply_msg(struct fastipc_peer *peer, struct fipc_worker *w,
@@ -93,15 +94,15 @@ static int fipc_reply_msg(struct fastipc_peer *peer, struct fipc_worker *w,
 		return -EINVAL;
 	if (msg && msg->deadline_ns)
 		return -EINVAL;
-	ret = fipc_msg_fill(&c, msg);
+	ret = __fastipc_msg_fill(&c, msg);
 	if (ret)
 		return ret;
 	if (!w || c.n_handles || c.n_fds)
-		return fipc_write(peer, &c, 1);
+		return __fastipc_write(peer, &c, 1);
 	for (i = 0; msg && i < msg->iov_count; i++) {
 		len += msg->iov[i].iov_len;
 		if (len > FASTIPC_REPLY_DEFER_MAX)
-			return fipc_write(peer, &c, 1);
+			return __fastipc_write(peer, &c, 1);
 	}
 	/* Small and plain: copy it aside, send it with the next wait. */
 	if (w->reply_pending)
@@ -212,7 +213,7 @@ static void fipc_serve(struct fastipc_peer *peer, const struct fastipc_ret *r,
 	};
 	int ret;
 
-	fipc_view(peer, r, &txn.data, &txn.handles, &txn.fds);
+	__fastipc_view(peer, r, &txn.data, &txn.handles, &txn.fds);
 	TXN_WORKER(&txn) = w;
 	ret = node->handler(&txn, node->cookie);
 	if (!(r->flags & FASTIPC_RET_ONEWAY) &&
@@ -274,8 +275,8 @@ static int fipc_wake(struct fastipc_peer *peer)
  * Handle one record.  @w: the looper's state, NULL elsewhere (replies and
  * releases are then sent at once).  Return: 1 when a looper must leave.
  */
-int fipc_handle_record(struct fastipc_peer *peer, struct fastipc_ret *r,
-		       struct fipc_worker *w)
+int __fastipc_handle_record(struct fastipc_peer *peer,
+			    struct fastipc_ret *r, struct fipc_worker *w)
 {
 	struct fipc_node *node;
 
@@ -293,7 +294,7 @@ int fipc_handle_record(struct fastipc_peer *peer, struct fastipc_ret *r,
 		fipc_wake(peer);
 		return 0;
 	case FASTIPC_RET_DEAD_NODE:
-		fipc_death_deliver(peer, r->cookie);
+		__fastipc_death_deliver(peer, r->cookie);
 		return 0;
 	case FASTIPC_RET_NODE_RELEASED:
 		node = (struct fipc_node *)(uintptr_t)r->cookie;
@@ -342,7 +343,7 @@ static int fipc_looper(struct fastipc_peer *peer)
 		/* A spawn request follows the transaction it is about. */
 		for (i = 0; i < n; i++)
 			if (r[i].op == FASTIPC_RET_SPAWN_LOOPER)
-				fipc_handle_record(peer, &r[i], w);
+				__fastipc_handle_record(peer, &r[i], w);
 		for (i = 0; i < n; i++) {
 			if (r[i].op == FASTIPC_RET_SPAWN_LOOPER)
 				continue;
@@ -351,7 +352,7 @@ static int fipc_looper(struct fastipc_peer *peer)
 				fipc_worker_flush(peer, w);
 			/* About to be busy: start the thread asked for. */
 			fipc_maybe_spawn(peer);
-			if (fipc_handle_record(peer, &r[i], w))
+			if (__fastipc_handle_record(peer, &r[i], w))
 				leave = true;
 		}
 	}
@@ -458,9 +459,9 @@ int fastipc_dispatch(struct fastipc_peer *peer, unsigned int flags)
 		return -EINVAL;
 	if (!(flags & FASTIPC_DISPATCH_WAIT))
 		wr.flags = FASTIPC_WR_NONBLOCK;
-	ret = fipc_wr(peer, &wr);
+	ret = __fastipc_wr(peer, &wr);
 	if (ret)
 		return ret;
-	fipc_handle_record(peer, &r, NULL);
+	__fastipc_handle_record(peer, &r, NULL);
 	return 1;
 }

@@ -115,7 +115,7 @@ static int echo_handler(struct fastipc_txn *txn, void *cookie)
 		m.code = BIG;
 		return fastipc_reply(txn, &m);
 	}
-	return -ENOSYS;
+	return -EBADRQC;
 }
 
 FIXTURE(lib) {
@@ -456,9 +456,9 @@ TEST_F(lib, call_errors)
 	m.code = CODE_ERR2;
 	EXPECT_EQ(-EPERM, fastipc_call(self->c, self->h, &m, &r));
 	EXPECT_EQ(FASTIPC_REASON_REPLIED_ERROR, r.reason);
-	/* An unknown code: the handler's -ENOSYS. */
+	/* An unknown code: the handler's -EBADRQC. */
 	m.code = 0xe00;
-	EXPECT_EQ(-ENOSYS, fastipc_call(self->c, self->h, &m, &r));
+	EXPECT_EQ(-EBADRQC, fastipc_call(self->c, self->h, &m, &r));
 
 	/* Write-phase errors: no reason. */
 	m.code = 1;

@@ -112,7 +112,8 @@ static void pool_run(struct __test_metadata *_metadata, unsigned int max,
 	uint32_t h;
 
 	gate.open = false;
-	gate.inside = gate.max_inside = 0;
+	gate.inside = 0;
+	gate.max_inside = 0;
 	gate.entered.count = 0;
 	ASSERT_EQ(0, lt_server_start(&s, max, gate_handler, NULL, 0, true));
 	ASSERT_EQ(0, fastipc_peer_open(&cp, NULL));
