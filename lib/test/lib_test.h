@@ -16,6 +16,34 @@
 
 #define LT_COOKIE	((void *)0x5eed)
 
+/*
+ * The test programs link with --wrap for malloc, calloc and realloc:
+ * allocations are counted per thread, so that a test can prove a path
+ * allocates nothing.
+ */
+void *__real_malloc(size_t size);
+void *__real_calloc(size_t n, size_t size);
+void *__real_realloc(void *p, size_t size);
+static __thread unsigned long lt_allocs;
+
+void *__wrap_malloc(size_t size)
+{
+	lt_allocs++;
+	return __real_malloc(size);
+}
+
+void *__wrap_calloc(size_t n, size_t size)
+{
+	lt_allocs++;
+	return __real_calloc(n, size);
+}
+
+void *__wrap_realloc(void *p, size_t size)
+{
+	lt_allocs++;
+	return __real_realloc(p, size);
+}
+
 /* A server: a peer, one node, a thread running fastipc_loop(). */
 struct lt_server {
 	struct fastipc_peer *p;
