@@ -33,6 +33,12 @@ rc=$?
 [ $rc = 0 ] || cat "$logs/user-debug.log"
 result "build: userspace (selftests)" $rc
 
+# libfastipc's suites and examples run here too (staged by stage-tests.sh).
+make -s lib-tests examples >"$logs/lib-debug.log" 2>&1
+rc=$?
+[ $rc = 0 ] || cat "$logs/lib-debug.log"
+result "build: libfastipc tests and examples" $rc
+
 klog=$logs/build-$kver.log
 make KVER="$kver" KDIR="$kdir" module >"$klog" 2>&1
 rc=$?
