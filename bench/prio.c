@@ -1,0 +1,6 @@
+// SPDX-License-Identifier: GPL-2.0
+#include "bench.h"
+int cmd_prio(int argc, char **argv)
+{
+	return 2;
+}
