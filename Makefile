@@ -9,6 +9,7 @@
 #   make KVER=<release>  module for another installed header set
 #   make check           install deps, build everything, test in the VM
 #   make bench           the benchmark in the VM (the main job)
+#   make bench-smoke     a few round trips of every mechanism in the VM
 #   make install         module + headers + udev rule (DESTDIR, PREFIX)
 
 VERSION := $(shell cat VERSION)
@@ -69,6 +70,13 @@ check:
 bench:
 	$(TOOLS)/bench.sh
 
+# fastipc-bench, static: the guest has only busybox.
+bench-build:
+	$(MAKE) -C bench OUTPUT=$(BUILD)/bench UAPI_DIR=$(CURDIR)/uapi
+
+bench-smoke:
+	BENCH_QUICK=1 $(TOOLS)/bench.sh
+
 install: module
 	$(MAKE) -C $(KDIR) M=$(KOBJ) INSTALL_MOD_DIR=extra modules_install
 	install -D -m 0644 uapi/linux/fastipc.h $(DESTDIR)$(INCLUDEDIR)/linux/fastipc.h
@@ -78,4 +86,5 @@ install: module
 clean:
 	rm -rf $(BUILD) dkms.conf
 
-.PHONY: all module selftests uapi-check checkpatch dkms-check check bench install clean
+.PHONY: all module selftests uapi-check checkpatch dkms-check check bench \
+	bench-build bench-smoke install clean

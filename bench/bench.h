@@ -64,6 +64,7 @@ struct mech {
 
 /* Constructors of the mechanisms (mech_*.c, binder.c). */
 void mech_fastipc_init(struct mech *m);
+void mech_fastipc_16m_init(struct mech *m);
 void mech_binder_init(struct mech *m);
 void mech_pipe_init(struct mech *m);
 void mech_unix_stream_init(struct mech *m);
@@ -92,6 +93,8 @@ void *shared_alloc(size_t size);
 int write_full(int fd, const void *buf, size_t len);
 int read_full(int fd, void *buf, size_t len);
 int reap(pid_t pid);
+int send_fd(int sock, int fd);
+int recv_fd(int sock);
 void die(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
 void note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

@@ -227,8 +227,30 @@ static inline int fb_looper_enter(struct fb_peer *p)
 	return fb_wr(p, &c, 1, NULL, 0) < 0 ? -1 : 0;
 }
 
-/* fipc_server.c: a looper serving FB_CODE_* calls until a zero batch. */
+/* fipc.c: the server loop (until a zero batch) and a client call. */
 struct srv_stats;
 int fb_serve(struct fb_peer *p, struct srv_stats *st, bool verify);
+
+/**
+ * struct fb_client - a client's peer and the reply buffer it still holds.
+ * @peer: the client's peer.
+ * @handle: the handle it calls.
+ * @pending: area offset of the last reply's buffer, when @has_pending.
+ * @has_pending: a FREE rides with the next call.
+ */
+struct fb_client {
+	struct fb_peer peer;
+	uint32_t handle;
+	uint64_t pending;
+	bool has_pending;
+};
+
+int fb_client_call(struct fb_client *c, uint64_t code, const void *data,
+		   size_t len, struct fastipc_ret *r);
+int fb_client_rt(struct fb_client *c, size_t len, uint64_t seq);
+int fb_client_quit(struct fb_client *c);
+int fb_client_open(struct fb_client *c, size_t area, int efd);
+pid_t fb_spawn_server(size_t area, uint32_t node_flags, bool ctx_mgr,
+		      int threads, struct srv_stats *st, int *efd);
 
 #endif /* _FASTIPC_BENCH_FIPC_H */

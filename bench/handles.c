@@ -1,6 +1,184 @@
 // SPDX-License-Identifier: GPL-2.0
+/*
+ * fastipc-bench handles: does a peer holding 10^5 handles call as fast as
+ * one holding a single handle, and what does a node and a handle cost in
+ * kernel memory?
+ *
+ * A server process owns one node.  In this process, peer A imports it as
+ * its only handle (1); peer B first creates N nodes of its own (handles
+ * 1..N) and then imports it (handle N + 1); peer C imports a handle to
+ * each of B's N nodes (export + import).  A and B then alternate batches
+ * of 64-byte round trips; the ratio is the median over rounds of B's
+ * median / A's median.  Memory: the Slab line of /proc/meminfo before and
+ * after B's N node creations (a node plus its owner's handle) and after
+ * C's N imports (a handle to another peer's node).
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
 #include "bench.h"
+#include "fipc.h"
+
+/* Slab memory in KiB (reclaimable + unreclaimable), or -1. */
+static long slab_kib(void)
+{
+	char line[128];
+	long v = -1;
+	FILE *f = fopen("/proc/meminfo", "re");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "Slab: %ld kB", &v) == 1)
+			break;
+	fclose(f);
+	return v;
+}
+
+static void settle(void)
+{
+	/* Let RCU-freed objects go before reading the counters. */
+	usleep(200000);
+	sync();
+	usleep(200000);
+}
+
 int cmd_handles(int argc, char **argv)
 {
-	return 2;
+	unsigned int n = 100000, rounds = 7, iters = 300, r, i, j;
+	struct fb_client a, b;
+	struct fb_peer c;
+	struct srv_stats *st;
+	double ratio[64];
+	uint64_t *ta, *tb, *tmp, seq = 1, t0;
+	long s0, s1, s2;
+	int efd, opt, ret;
+	uint32_t h = 0, first = 0;
+	pid_t pid;
+
+	while ((opt = getopt(argc, argv, "qn:r:i:")) != -1) {
+		switch (opt) {
+		case 'q':
+			n = 1000;
+			rounds = 2;
+			iters = 20;
+			break;
+		case 'n':
+			n = (unsigned int)atoi(optarg);
+			break;
+		case 'r':
+			rounds = (unsigned int)atoi(optarg);
+			break;
+		case 'i':
+			iters = (unsigned int)atoi(optarg);
+			break;
+		default:
+			fprintf(stderr, "usage: fastipc-bench handles [-q] [-n N] [-r ROUNDS] [-i ITERS]\n");
+			return 2;
+		}
+	}
+	if (rounds > 64 || !rounds || !iters)
+		return 2;
+	printf("%s meta cmd=handles handles=%u rounds=%u iters=%u\n", OUT_TAG,
+	       n, rounds, iters);
+	pin_cpu(0);
+	st = shared_alloc(sizeof(*st));
+	ta = calloc((size_t)rounds * iters, sizeof(*ta));
+	tb = calloc((size_t)rounds * iters, sizeof(*tb));
+	tmp = calloc(iters, sizeof(*tmp));
+	if (!st || !ta || !tb || !tmp || msg_init(4096))
+		die("out of memory");
+	pid = fb_spawn_server(65536, 0, false, 1, st, &efd);
+	if (pid < 0)
+		die("handles: server: %s", strerror(-pid));
+	if (fb_client_open(&a, 65536, efd))
+		die("handles: peer A: %s", strerror(errno));
+	if (fb_client_open(&b, 65536, -1) || fb_open(&c, 65536))
+		die("handles: peers B, C: %s", strerror(errno));
+
+	settle();
+	s0 = slab_kib();
+	t0 = now_ns();
+	for (i = 0; i < n; i++) {
+		ret = fb_node_create(&b.peer, 0, i, &h);
+		if (ret)
+			die("handles: node %u: %s", i, strerror(-ret));
+		if (!i)
+			first = h;
+	}
+	note("%u nodes created in %.1f ms", n, (now_ns() - t0) / 1e6);
+	settle();
+	s1 = slab_kib();
+	for (i = 0; i < n; i++) {
+		int x = fb_export(&b.peer, first + i);
+		uint32_t hc;
+
+		if (x < 0)
+			die("handles: export %u: %s", i, strerror(-x));
+		ret = fb_import(&c, x, &hc);
+		close(x);
+		if (ret)
+			die("handles: import %u: %s", i, strerror(-ret));
+	}
+	settle();
+	s2 = slab_kib();
+	ret = fb_import(&b.peer, efd, &b.handle);
+	close(efd);
+	if (ret)
+		die("handles: import into B: %s", strerror(-ret));
+	note("peer A calls handle %u, peer B handle %u", a.handle, b.handle);
+
+	for (r = 0; r < rounds; r++) {
+		uint64_t ma, mb;
+
+		for (j = 0; j < 2; j++) {
+			/* Alternate who goes first. */
+			struct fb_client *cl = (j ^ r) & 1 ? &b : &a;
+			uint64_t *row = (cl == &a ? ta : tb) + r * iters;
+
+			for (i = 0; i < iters / 10 + iters; i++) {
+				uint64_t t1;
+
+				t0 = now_ns();
+				ret = fb_client_rt(cl, 64, seq);
+				t1 = now_ns();
+				if (ret)
+					die("handles: round trip: %s",
+					    ret == -EBADMSG ?
+					    "WRONG PAYLOAD BYTES" :
+					    strerror(-ret));
+				seq++;
+				if (i >= iters / 10)
+					row[i - iters / 10] = t1 - t0;
+			}
+		}
+		memcpy(tmp, ta + r * iters, iters * sizeof(*tmp));
+		ma = pct_u64(tmp, iters, 50);
+		memcpy(tmp, tb + r * iters, iters * sizeof(*tmp));
+		mb = pct_u64(tmp, iters, 50);
+		ratio[r] = (double)mb / (double)ma;
+	}
+	if (fb_client_quit(&a))
+		kill(pid, SIGKILL);
+	ret = reap(pid);
+	printf("%s handles handles=%u rt_1_ns=%llu rt_many_ns=%llu p99_1_ns=%llu p99_many_ns=%llu ratio=%.4f slab_kib_before=%ld slab_kib_nodes=%ld slab_kib_handles=%ld bytes_per_node=%.1f bytes_per_handle=%.1f\n",
+	       OUT_TAG, n + 1,
+	       (unsigned long long)pct_u64(ta, (size_t)rounds * iters, 50),
+	       (unsigned long long)pct_u64(tb, (size_t)rounds * iters, 50),
+	       (unsigned long long)pct_u64(ta, (size_t)rounds * iters, 99),
+	       (unsigned long long)pct_u64(tb, (size_t)rounds * iters, 99),
+	       median_double(ratio, rounds), s0, s1, s2,
+	       (double)(s1 - s0) * 1024.0 / n - (double)(s2 - s1) * 1024.0 / n,
+	       (double)(s2 - s1) * 1024.0 / n);
+	fb_close(&c);
+	fb_close(&b.peer);
+	fb_close(&a.peer);
+	printf("%s done cmd=handles status=%d\n", OUT_TAG, ret ? 1 : 0);
+	return ret ? 1 : 0;
 }

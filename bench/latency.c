@@ -8,7 +8,7 @@
  * round); a visit is a batch of warm-up round trips followed by measured
  * ones, each timed alone with CLOCK_MONOTONIC.  Per mechanism and size we
  * print the median, p99, minimum and mean over all measured round trips,
- * and the ratios to pipe and to binder as the median over rounds of
+ * and the ratios to pipe, binder and shm-futex as the median over rounds of
  * (this round's median / the reference's median in the same round), so a
  * drift of the host's speed between rounds cancels out.
  */
@@ -23,7 +23,7 @@
 
 #include "bench.h"
 
-#define NMECH	7
+#define NMECH	8
 #define NSIZE	7
 
 static const size_t sizes[NSIZE] = {
@@ -70,6 +70,7 @@ int cmd_latency(int argc, char **argv)
 		mech_fastipc_init, mech_binder_init, mech_pipe_init,
 		mech_unix_stream_init, mech_unix_seqpacket_init,
 		mech_shm_eventfd_init, mech_shm_futex_init,
+		mech_fastipc_16m_init,
 	};
 	static struct mech mechs[NMECH];
 	static struct cell cells[NMECH][NSIZE];
@@ -80,7 +81,7 @@ int cmd_latency(int argc, char **argv)
 	struct srv_stats *srv;
 	double factor = 1.0;
 	uint64_t seq = 1;
-	int opt, ret, pipe_i = 2, binder_i = 1;
+	int opt, ret, pipe_i = 2, binder_i = 1, futex_i = 6;
 	bool quick = false;
 
 	while ((opt = getopt(argc, argv, "qr:x:M:l:")) != -1) {
@@ -118,7 +119,11 @@ int cmd_latency(int argc, char **argv)
 		die("out of memory");
 	fmax = maxsize;
 	for (k = 0; k < NMECH; k++) {
-		size_t max = k == 0 ? fmax : (fmax < OTHERS_MAX ? fmax : OTHERS_MAX);
+		size_t max = fmax < OTHERS_MAX ? fmax : OTHERS_MAX;
+
+		/* fastipc's own setup caps this at its area size. */
+		if (k == 0 || k == NMECH - 1)
+			max = fmax;
 
 		init[k](&mechs[k]);
 		mechs[k].srv = &srv[k];
@@ -232,8 +237,9 @@ int cmd_latency(int argc, char **argv)
 			struct cell *c = &cells[k][si];
 			struct cell *cp = &cells[pipe_i][si];
 			struct cell *cb = &cells[binder_i][si];
-			double rp[64], rb[64], mean = 0, med;
-			unsigned int np = 0, nb = 0;
+			struct cell *cf = &cells[futex_i][si];
+			double rp[64], rb[64], rf[64], mean = 0, med;
+			unsigned int np = 0, nb = 0, nf = 0;
 			uint64_t p50, p99, mn, mx;
 			size_t j;
 
@@ -246,6 +252,9 @@ int cmd_latency(int argc, char **argv)
 				if (cb->rounds > r && cb->round_med[r] > 0)
 					rb[nb++] = c->round_med[r] /
 						   cb->round_med[r];
+				if (cf->rounds > r && cf->round_med[r] > 0)
+					rf[nf++] = c->round_med[r] /
+						   cf->round_med[r];
 			}
 			for (j = 0; j < c->n; j++)
 				mean += (double)c->t[j];
@@ -267,6 +276,9 @@ int cmd_latency(int argc, char **argv)
 			if (nb)
 				printf(" ratio_binder=%.4f",
 				       median_double(rb, nb));
+			if (nf)
+				printf(" ratio_futex=%.4f",
+				       median_double(rf, nf));
 			printf(" mbps=%.2f cli_syscalls=%.3f srv_syscalls=%.3f\n",
 			       med > 0 ? 2.0 * (double)sizes[si] / med * 1e3 : 0,
 			       c->rts ? (double)c->cli_sc / (double)c->rts : 0,

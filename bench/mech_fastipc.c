@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * fastipc-bench: fastipc.  The server is the context manager (handle 0);
- * a round trip is one WRITE_READ on each side: the client's carries the
+ * fastipc-bench: fastipc.  "fastipc": the server is the context manager
+ * (handle 0) and both sides map a 4 MiB receive area, as binder's client
+ * and server do here.  "fastipc-16m": a second server reached through an
+ * exported and imported handle, 16 MiB areas, so 16 MiB payloads fit (and
+ * the cost of a bigger area shows).  A round trip is one WRITE_READ on each side: the client's carries the
  * FREE of the previous reply (when it had a buffer) and the CALL, and
  * waits for the reply; the server's carries the FREE of the request, the
  * REPLY, and waits for the next call.
@@ -10,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "bench.h"
@@ -17,19 +21,22 @@
 
 struct fb_mech {
 	struct fb_peer peer;
+	size_t area;		/* area size of both sides */
+	bool ctx_mgr;		/* server reached as handle 0 */
+	uint32_t handle;	/* the client's handle to the server's node */
 	uint64_t pending;	/* offset of the last reply's buffer */
 	bool has_pending;
 };
 
 static int fastipc_setup(struct mech *m, size_t max)
 {
-	struct fb_mech *f = calloc(1, sizeof(*f));
-	int sync[2], ret;
-	char c;
+	struct fb_mech *f = m->priv;
+	int sync[2], ret, efd;
 
-	if (!f || pipe(sync))
-		return -ENOMEM;
-	m->priv = f;
+	if (max > f->area)
+		max = f->area;
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sync))
+		return -errno;
 	m->pid = fork();
 	if (m->pid < 0)
 		return -errno;
@@ -38,12 +45,15 @@ static int fastipc_setup(struct mech *m, size_t max)
 		uint32_t node = 0;
 
 		close(sync[0]);
-		if (msg_init(max) || fb_open(&p, fb_area_size(max)) ||
-		    fb_node_create(&p, 0, 0xfa57, &node) ||
-		    fb_set_ctx_mgr(&p, node))
+		if (msg_init(max) || fb_open(&p, fb_area_size(f->area)) ||
+		    fb_node_create(&p, 0, 0xfa57, &node))
 			_exit(2);
-		if (write(sync[1], "r", 1) != 1)
+		if (f->ctx_mgr && fb_set_ctx_mgr(&p, node))
 			_exit(2);
+		efd = fb_export(&p, node);
+		if (efd < 0 || send_fd(sync[1], efd))
+			_exit(2);
+		close(efd);
 		close(sync[1]);
 		ret = fb_serve(&p, m->srv, true);
 		if (ret)
@@ -51,11 +61,14 @@ static int fastipc_setup(struct mech *m, size_t max)
 		_exit(ret == -EBADMSG ? 3 : ret ? 2 : 0);
 	}
 	close(sync[1]);
-	ret = read(sync[0], &c, 1);
+	efd = recv_fd(sync[0]);
 	close(sync[0]);
-	if (ret != 1)
+	if (efd < 0)
 		return -ENODEV;
-	ret = fb_open(&f->peer, fb_area_size(max));
+	ret = fb_open(&f->peer, fb_area_size(f->area));
+	if (!ret && !f->ctx_mgr)
+		ret = fb_import(&f->peer, efd, &f->handle);
+	close(efd);
 	if (ret)
 		return ret;
 	m->max_size = max;
@@ -72,7 +85,7 @@ static int fastipc_call(struct fb_mech *f, uint64_t code, const void *data,
 
 	if (f->has_pending)
 		c[n++] = fb_cmd_free(f->pending);
-	c[n++] = fb_cmd(FASTIPC_CMD_CALL, 0, code, data, len);
+	c[n++] = fb_cmd(FASTIPC_CMD_CALL, f->handle, code, data, len);
 	ret = fb_transact(&f->peer, c, n, r);
 	if (ret)
 		return ret;
@@ -124,11 +137,29 @@ static int fastipc_finish(struct mech *m)
 	return reap(m->pid);
 }
 
-void mech_fastipc_init(struct mech *m)
+static void fastipc_init(struct mech *m, const char *name, size_t area,
+			 bool ctx_mgr)
 {
-	m->name = "fastipc";
+	struct fb_mech *f = calloc(1, sizeof(*f));
+
+	if (!f)
+		die("out of memory");
+	f->area = area;
+	f->ctx_mgr = ctx_mgr;
+	m->priv = f;
+	m->name = name;
 	m->setup = fastipc_setup;
 	m->batch = fastipc_batch;
 	m->rt = fastipc_rt;
 	m->finish = fastipc_finish;
+}
+
+void mech_fastipc_init(struct mech *m)
+{
+	fastipc_init(m, "fastipc", 4 * MIB, true);
+}
+
+void mech_fastipc_16m_init(struct mech *m)
+{
+	fastipc_init(m, "fastipc-16m", 16 * MIB, false);
 }
