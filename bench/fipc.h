@@ -65,6 +65,8 @@ static inline int fb_open(struct fb_peer *p, size_t area)
 	p->fd = open(FIPC_DEV, O_RDWR | O_CLOEXEC);
 	if (p->fd < 0)
 		return -errno;
+	if (!area)
+		return 0;	/* a peer that only owns nodes */
 	a = mmap(NULL, area, PROT_READ, MAP_SHARED, p->fd, 0);
 	if (a == MAP_FAILED) {
 		int err = -errno;

@@ -8,7 +8,8 @@
 #
 #   deterministic  latency table (one vCPU, -icount), handle scale
 #   wallclock      latency table, scaling (2 vCPUs), priority inheritance
-#   smoke          a few round trips of every mechanism (make check)
+#   smoke          a few round trips of every mechanism, a small handle
+#                  scale and priority run (make check, make bench-smoke)
 mode=${1:-smoke}
 x=${BENCH_FACTOR:-1}
 cd /opt/fastipc || exit 1
@@ -35,6 +36,8 @@ wallclock)
 	;;
 smoke)
 	run latency -q -l smoke
+	run handles -q
+	run prio -q
 	;;
 *)
 	echo "guest-bench.sh: unknown mode $mode"

@@ -1,17 +1,21 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * fastipc-bench handles: does a peer holding 10^5 handles call as fast as
- * one holding a single handle, and what does a node and a handle cost in
+ * one holding a single handle, and what do a node and a handle cost in
  * kernel memory?
  *
  * A server process owns one node.  In this process, peer A imports it as
- * its only handle (1); peer B first creates N nodes of its own (handles
- * 1..N) and then imports it (handle N + 1); peer C imports a handle to
- * each of B's N nodes (export + import).  A and B then alternate batches
- * of 64-byte round trips; the ratio is the median over rounds of B's
- * median / A's median.  Memory: the Slab line of /proc/meminfo before and
- * after B's N node creations (a node plus its owner's handle) and after
- * C's N imports (a handle to another peer's node).
+ * its only handle (1).  OWNERS peers (default 100) create N nodes between
+ * them (N / OWNERS each); peer B imports a handle to every one of them
+ * (export + import) and then the server's node (handle N + 1).  A and B
+ * then alternate batches of 64-byte round trips; the ratio is the median
+ * over rounds of B's median / A's median.  Memory: the Slab line of
+ * /proc/meminfo before and after the node creations (a node plus its
+ * owner's handle) and after B's imports (a handle to another peer's node).
+ *
+ * The nodes are spread over many owners because the module's
+ * fastipc_nodes_die() is quadratic in the number of nodes of the dying
+ * owner: one owner of 10^5 nodes stalls RCU when it exits (-o 1 shows it).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -51,21 +55,24 @@ static void settle(void)
 
 int cmd_handles(int argc, char **argv)
 {
-	unsigned int n = 100000, rounds = 7, iters = 300, r, i, j;
+	unsigned int n = 100000, rounds = 7, iters = 300, owners = 100;
+	unsigned int r, i, j, per;
 	struct fb_client a, b;
-	struct fb_peer c;
+	struct fb_peer *own;
+	uint32_t *nodes;
 	struct srv_stats *st;
 	double ratio[64];
 	uint64_t *ta, *tb, *tmp, seq = 1, t0;
 	long s0, s1, s2;
 	int efd, opt, ret;
-	uint32_t h = 0, first = 0;
+	uint32_t h = 0;
 	pid_t pid;
 
-	while ((opt = getopt(argc, argv, "qn:r:i:")) != -1) {
+	while ((opt = getopt(argc, argv, "qn:r:i:o:")) != -1) {
 		switch (opt) {
 		case 'q':
 			n = 1000;
+			owners = 10;
 			rounds = 2;
 			iters = 20;
 			break;
@@ -78,54 +85,63 @@ int cmd_handles(int argc, char **argv)
 		case 'i':
 			iters = (unsigned int)atoi(optarg);
 			break;
+		case 'o':
+			owners = (unsigned int)atoi(optarg);
+			break;
 		default:
-			fprintf(stderr, "usage: fastipc-bench handles [-q] [-n N] [-r ROUNDS] [-i ITERS]\n");
+			fprintf(stderr, "usage: fastipc-bench handles [-q] [-n N] [-o OWNERS] [-r ROUNDS] [-i ITERS]\n");
 			return 2;
 		}
 	}
-	if (rounds > 64 || !rounds || !iters)
+	if (rounds > 64 || !rounds || !iters || !owners || n < owners)
 		return 2;
-	printf("%s meta cmd=handles handles=%u rounds=%u iters=%u\n", OUT_TAG,
-	       n, rounds, iters);
+	per = n / owners;
+	n = per * owners;
+	printf("%s meta cmd=handles handles=%u owners=%u rounds=%u iters=%u\n",
+	       OUT_TAG, n, owners, rounds, iters);
 	pin_cpu(0);
 	st = shared_alloc(sizeof(*st));
 	ta = calloc((size_t)rounds * iters, sizeof(*ta));
 	tb = calloc((size_t)rounds * iters, sizeof(*tb));
 	tmp = calloc(iters, sizeof(*tmp));
-	if (!st || !ta || !tb || !tmp || msg_init(4096))
+	own = calloc(owners, sizeof(*own));
+	nodes = calloc(n, sizeof(*nodes));
+	if (!st || !ta || !tb || !tmp || !own || !nodes || msg_init(4096))
 		die("out of memory");
 	pid = fb_spawn_server(65536, 0, false, 1, st, &efd);
 	if (pid < 0)
 		die("handles: server: %s", strerror(-pid));
 	if (fb_client_open(&a, 65536, efd))
 		die("handles: peer A: %s", strerror(errno));
-	if (fb_client_open(&b, 65536, -1) || fb_open(&c, 65536))
-		die("handles: peers B, C: %s", strerror(errno));
+	if (fb_client_open(&b, 65536, -1))
+		die("handles: peer B: %s", strerror(errno));
+	for (i = 0; i < owners; i++)
+		if (fb_open(&own[i], 0))
+			die("handles: owner %u: %s", i, strerror(errno));
 
 	settle();
 	s0 = slab_kib();
 	t0 = now_ns();
 	for (i = 0; i < n; i++) {
-		ret = fb_node_create(&b.peer, 0, i, &h);
+		ret = fb_node_create(&own[i / per], 0, i, &nodes[i]);
 		if (ret)
 			die("handles: node %u: %s", i, strerror(-ret));
-		if (!i)
-			first = h;
 	}
 	note("%u nodes created in %.1f ms", n, (now_ns() - t0) / 1e6);
 	settle();
 	s1 = slab_kib();
+	t0 = now_ns();
 	for (i = 0; i < n; i++) {
-		int x = fb_export(&b.peer, first + i);
-		uint32_t hc;
+		int x = fb_export(&own[i / per], nodes[i]);
 
 		if (x < 0)
 			die("handles: export %u: %s", i, strerror(-x));
-		ret = fb_import(&c, x, &hc);
+		ret = fb_import(&b.peer, x, &h);
 		close(x);
 		if (ret)
 			die("handles: import %u: %s", i, strerror(-ret));
 	}
+	note("%u handles imported in %.1f ms", n, (now_ns() - t0) / 1e6);
 	settle();
 	s2 = slab_kib();
 	ret = fb_import(&b.peer, efd, &b.handle);
@@ -176,8 +192,11 @@ int cmd_handles(int argc, char **argv)
 	       median_double(ratio, rounds), s0, s1, s2,
 	       (double)(s1 - s0) * 1024.0 / n - (double)(s2 - s1) * 1024.0 / n,
 	       (double)(s2 - s1) * 1024.0 / n);
-	fb_close(&c);
+	t0 = now_ns();
 	fb_close(&b.peer);
+	for (i = 0; i < owners; i++)
+		fb_close(&own[i]);
+	note("peers closed in %.1f ms", (now_ns() - t0) / 1e6);
 	fb_close(&a.peer);
 	printf("%s done cmd=handles status=%d\n", OUT_TAG, ret ? 1 : 0);
 	return ret ? 1 : 0;

@@ -30,6 +30,11 @@ rc=$?
 [ $rc = 0 ] || cat "$logs/user.log"
 result "build: userspace (selftests)" $rc
 
+make -s bench-build >"$logs/bench-build.log" 2>&1
+bench_rc=$?
+[ $bench_rc = 0 ] || cat "$logs/bench-build.log"
+result "build: fastipc-bench (static)" $bench_rc
+
 make -s uapi-check >"$logs/uapi.log" 2>&1
 rc=$?
 [ $rc = 0 ] || cat "$logs/uapi.log"
@@ -67,6 +72,8 @@ for k in $kernels; do
 	mkdir -p "$build/guest-tests/tests"
 	cp "$build"/user/selftests/*_test "$build/guest-tests/tests/"
 	files+=(-f "$build/guest-tests/tests")
+	[ $bench_rc != 0 ] ||
+		files+=(-f "$build/bench/fastipc-bench" -f bench/guest-bench.sh)
 	if [ -n "${FASTIPC_PROVOKE:-}" ]; then
 		make -s -C tools/provoke KDIR="/lib/modules/$k/build" >>"$klog" 2>&1
 		files+=(-f tools/provoke/provoke.ko)

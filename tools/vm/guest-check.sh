@@ -24,4 +24,14 @@ for t in tests/*; do
 		lsmod
 	fi
 done
+
+# The benchmark's smoke run: every mechanism, payloads checked.
+if [ -x ./fastipc-bench ]; then
+	if sh ./guest-bench.sh smoke >/tmp/bench-smoke.log 2>&1; then
+		echo "ok - bench smoke"
+	else
+		sed 's/^/# /' /tmp/bench-smoke.log
+		echo "not ok - bench smoke"
+	fi
+fi
 exit 0
