@@ -30,8 +30,8 @@ deterministic)
 	run handles
 	;;
 wallclock)
-	run latency -l wallclock -x "$x"
-	run scale
+	run latency -l wallclock -x "$x" -r 11
+	run scale -r 5
 	run prio
 	;;
 smoke)

@@ -163,6 +163,7 @@ def plots(res, outdir):
         if gnuplot("""set terminal pngcairo size 900,600
 set output '%s'
 set logscale xy
+set xrange [5:3e7]
 set xlabel 'payload each way (bytes)'
 set ylabel '%s'
 set title 'fastipc-bench round-trip latency (%s mode)'
@@ -176,7 +177,7 @@ plot %s
         dat2 = os.path.join(outdir, "ratio-%s.dat" % mode)
         sizes = sorted({r["size"] for r in rows if r["size"] <= (1 << 20)})
         with open(dat2, "w") as f:
-            f.write("size " + " ".join(mechs) + "\n")
+            f.write("# size " + " ".join(mechs) + "\n")
             for s in sizes:
                 vals = []
                 for m in mechs:
