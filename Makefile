@@ -8,6 +8,8 @@
 #                        headers are installed, else Debian's 6.1 LTS)
 #   make KVER=<release>  module for another installed header set
 #   make check           install deps, build everything, test in the VM
+#   make check-debug     the same suites on a KASAN/UBSAN/lockdep/kmemleak
+#                        kernel built once from linux-source-6.1
 #   make bench           the benchmark in the VM (the main job)
 #   make bench-smoke     a few round trips of every mechanism in the VM
 #   make install         module + headers + udev rule (DESTDIR, PREFIX)
@@ -67,6 +69,9 @@ dkms-check: dkms.conf
 check:
 	$(TOOLS)/check.sh
 
+check-debug:
+	$(TOOLS)/check-debug.sh
+
 bench:
 	$(TOOLS)/bench.sh
 
@@ -86,5 +91,5 @@ install: module
 clean:
 	rm -rf $(BUILD) dkms.conf
 
-.PHONY: all module selftests uapi-check checkpatch dkms-check check bench \
-	bench-build bench-smoke install clean
+.PHONY: all module selftests uapi-check checkpatch dkms-check check check-debug \
+	bench bench-build bench-smoke install clean

@@ -28,17 +28,21 @@
 #include "bench.h"
 #include "fipc.h"
 
+/* The bool parameter reads Y or N (1 or 0 on some kernels); -1: none. */
 static int param_read(void)
 {
 	FILE *f = fopen(FIPC_PRIO_PARAM, "re");
-	int v = -1;
+	int c;
 
 	if (!f)
 		return -1;
-	if (fscanf(f, "%d", &v) != 1)
-		v = -1;
+	c = fgetc(f);
 	fclose(f);
-	return v;
+	if (c == 'Y' || c == 'y' || c == '1')
+		return 1;
+	if (c == 'N' || c == 'n' || c == '0')
+		return 0;
+	return -1;
 }
 
 static int param_write(int v)

@@ -2,7 +2,8 @@
 /*
  * fastipc - debugfs: live object counters and per-peer state.
  *
- * /sys/kernel/debug/fastipc/stats  "name value" lines, live counts
+ * /sys/kernel/debug/fastipc/stats  "name value" lines: live counts, then
+ *                                  event counters (prio_*, timeouts)
  * /sys/kernel/debug/fastipc/state  one line per peer
  * /sys/kernel/debug/fastipc/failed the last failed transactions
  */
@@ -23,6 +24,16 @@ static const char * const fastipc_stat_names[FASTIPC_STAT_NR] = {
 	[FASTIPC_STAT_BUFFERS] = "buffers",
 	[FASTIPC_STAT_DEATHS] = "deaths",
 	[FASTIPC_STAT_EXPORTS] = "exports",
+	[FASTIPC_STAT_BOOSTED] = "boosted",
+};
+
+atomic_long_t fastipc_counters[FASTIPC_COUNT_NR];
+
+static const char * const fastipc_count_names[FASTIPC_COUNT_NR] = {
+	[FASTIPC_COUNT_BOOSTS] = "prio_boosts",
+	[FASTIPC_COUNT_RESTORES] = "prio_restores",
+	[FASTIPC_COUNT_KEPT] = "prio_kept",
+	[FASTIPC_COUNT_TIMEOUTS] = "timeouts",
 };
 
 #define FASTIPC_FAILED_LOG	32
@@ -58,13 +69,31 @@ static unsigned int fastipc_failed_next;
  */
 void fastipc_failed_log(struct fastipc_txn *txn, u32 op, u32 reason, int err)
 {
+	fastipc_failed_log_id(txn->id,
+			      txn->from_peer ? pid_nr(txn->from_peer->pid) : 0,
+			      txn->to ? pid_nr(txn->to->pid) : 0,
+			      op, reason, err);
+}
+
+/**
+ * fastipc_failed_log_id() - fastipc_failed_log() without a transaction.
+ * @id: transaction ID.
+ * @from: sender's thread group ID, or 0.
+ * @to: target's thread group ID, or 0.
+ * @op: the record the caller gets.
+ * @reason: &enum fastipc_reason.
+ * @err: positive errno.
+ */
+void fastipc_failed_log_id(u64 id, pid_t from, pid_t to, u32 op, u32 reason,
+			   int err)
+{
 	struct fastipc_failure *f;
 
 	spin_lock(&fastipc_failed_lock);
 	f = &fastipc_failed[fastipc_failed_next++ % FASTIPC_FAILED_LOG];
-	f->id = txn->id;
-	f->from = txn->from_peer ? pid_nr(txn->from_peer->pid) : 0;
-	f->to = txn->to ? pid_nr(txn->to->pid) : 0;
+	f->id = id;
+	f->from = from;
+	f->to = to;
 	f->op = op;
 	f->reason = reason;
 	f->err = err;
@@ -114,6 +143,9 @@ static int fastipc_stats_show(struct seq_file *m, void *unused)
 	for (i = 0; i < FASTIPC_STAT_NR; i++)
 		seq_printf(m, "%s %ld\n", fastipc_stat_names[i],
 			   atomic_long_read(&fastipc_stats[i]));
+	for (i = 0; i < FASTIPC_COUNT_NR; i++)
+		seq_printf(m, "%s %ld\n", fastipc_count_names[i],
+			   atomic_long_read(&fastipc_counters[i]));
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(fastipc_stats);

@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * fastipc - file operations of /dev/fastipc: open, flush, release, mmap
- * and ioctl dispatch.
+ * fastipc - file operations of /dev/fastipc: open, flush, release, mmap,
+ * poll and ioctl dispatch.
  */
 #include <linux/file.h>
 #include <linux/kernel.h>
+#include <linux/poll.h>
 #include <linux/sched/mm.h>
 #include <linux/uaccess.h>
 
@@ -67,7 +68,8 @@ static long fastipc_ioctl_version(void __user *arg)
 {
 	struct fastipc_version v = {
 		.abi = FASTIPC_ABI_VERSION,
-		.features = FASTIPC_FEAT_CORE,
+		.features = FASTIPC_FEAT_CORE | FASTIPC_FEAT_POLL |
+			    FASTIPC_FEAT_PRIO | FASTIPC_FEAT_DEADLINE,
 	};
 
 	fastipc_parse_version(&v);
@@ -125,6 +127,34 @@ static long fastipc_ioctl_handle_fd(struct fastipc_peer *peer,
 	return 0;
 }
 
+/*
+ * Readable when the calling thread has a record to read now.  Pollers sleep
+ * on the peer's queue, never on a thread's: a thread may leave (LOOPER_EXIT)
+ * while an epoll instance still watches the file.
+ */
+static __poll_t fastipc_poll(struct file *file, poll_table *wait)
+{
+	struct fastipc_peer *peer = file->private_data;
+	struct fastipc_thread *thread;
+	__poll_t mask = 0;
+
+	if (current->mm != peer->mm)
+		return EPOLLERR;
+	thread = fastipc_thread_get(peer);
+	if (IS_ERR(thread))
+		return EPOLLERR | EPOLLHUP;
+	poll_wait(file, &peer->poll_wait, wait);
+	spin_lock(&peer->lock);
+	if ((!list_empty(&thread->todo) && !thread->handoff) ||
+	    (!thread->waiting && !list_empty(&peer->todo)))
+		mask |= EPOLLIN | EPOLLRDNORM;
+	if (peer->dead)
+		mask |= EPOLLERR | EPOLLHUP;
+	spin_unlock(&peer->lock);
+	fastipc_thread_put(thread);
+	return mask;
+}
+
 static long fastipc_ioctl(struct file *file, unsigned int cmd,
 			  unsigned long arg)
 {
@@ -163,6 +193,7 @@ const struct file_operations fastipc_fops = {
 	.flush = fastipc_flush,
 	.release = fastipc_release,
 	.mmap = fastipc_mmap,
+	.poll = fastipc_poll,
 	.unlocked_ioctl = fastipc_ioctl,
 	.compat_ioctl = compat_ptr_ioctl,
 };

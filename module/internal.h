@@ -34,6 +34,7 @@ struct fastipc_peer;
 extern unsigned int fastipc_max_area_size;
 extern unsigned int fastipc_max_threads;
 extern unsigned int fastipc_max_handles;
+extern bool fastipc_inherit_priority;
 
 #define FASTIPC_MAX_TXN_HANDLES	1024
 #define FASTIPC_MAX_TXN_FDS	64
@@ -62,6 +63,21 @@ enum fastipc_work_type {
 struct fastipc_work {
 	struct list_head entry;
 	enum fastipc_work_type type;
+};
+
+/**
+ * struct fastipc_prio - a thread's scheduling state, as fastipc lends it.
+ * @policy: SCHED_NORMAL, SCHED_BATCH, SCHED_FIFO or SCHED_RR (others are
+ *	read but never lent).
+ * @prio: the nice value for fair policies, the priority for real-time ones.
+ * @reset_on_fork: SCHED_RESET_ON_FORK.
+ * @valid: the fields mean something.
+ */
+struct fastipc_prio {
+	u32 policy;
+	s32 prio;
+	bool reset_on_fork;
+	bool valid;
 };
 
 /**
@@ -105,6 +121,7 @@ struct fastipc_area {
  * @area: the receive area.
  * @vma_mapped: the area is mapped (one mapping per peer).
  * @peer_entry: link in the device-wide list of peers (debugfs).
+ * @poll_wait: poll() and epoll sleep here; woken when work is queued.
  */
 struct fastipc_peer {
 	struct kref kref;
@@ -127,6 +144,7 @@ struct fastipc_peer {
 	struct fastipc_area area;
 	bool vma_mapped;
 	struct list_head peer_entry;
+	wait_queue_head_t poll_wait;
 };
 
 /**
@@ -142,6 +160,13 @@ struct fastipc_peer {
  * @waiting_id: transaction ID of @waiting.
  * @looper: the thread entered the looper.
  * @spare: a transaction kept for the next call (no allocation per call).
+ * @task: the thread's task (counted), whose priority fastipc lends to.
+ * @deadline: CLOCK_MONOTONIC deadline of the call in @waiting, or 0.
+ * @handoff: a sender is raising the thread's priority before waking it
+ *	with the call it put on @todo; the thread waits until it is done.
+ * @boosted: the thread runs at a lent priority (prio.c).
+ * @prio_base: the thread's own state before it was raised.
+ * @prio_lent: the state fastipc last gave it.
  */
 struct fastipc_thread {
 	struct kref kref;
@@ -154,6 +179,12 @@ struct fastipc_thread {
 	u64 waiting_id;
 	bool looper;
 	struct fastipc_txn *spare;
+	struct task_struct *task;
+	ktime_t deadline;
+	bool handoff;
+	bool boosted;
+	struct fastipc_prio prio_base;
+	struct fastipc_prio prio_lent;
 };
 
 /**
@@ -170,6 +201,7 @@ struct fastipc_thread {
  * @released_work: NODE_RELEASED record for the owner.
  * @released_queued: @released_work is on the owner's todo list.
  * @death_done: fastipc_nodes_die() handled the node (under owner->lock).
+ * @min_prio: with %FASTIPC_NODE_MIN_PRIO, the least its work runs at.
  */
 struct fastipc_node {
 	struct kref kref;
@@ -184,6 +216,7 @@ struct fastipc_node {
 	struct fastipc_work released_work;
 	bool released_queued;
 	bool death_done;
+	struct fastipc_prio min_prio;
 };
 
 /**
@@ -262,6 +295,8 @@ struct fastipc_msg {
  * @reply_op: %FASTIPC_RET_REPLY, %FASTIPC_RET_DEAD_REPLY or
  *	%FASTIPC_RET_FAILED_REPLY once answered.
  * @reason: &enum fastipc_reason for failures.
+ * @lend: the priority lent to the thread serving it (prio.c).
+ * @handoff: handed to an idle thread already raised to @lend.
  */
 struct fastipc_txn {
 	struct fastipc_work work;
@@ -277,6 +312,8 @@ struct fastipc_txn {
 	struct fastipc_msg msg;
 	u32 reply_op;
 	u32 reason;
+	struct fastipc_prio lend;
+	bool handoff;
 };
 
 extern const struct file_operations fastipc_fops;
@@ -290,6 +327,8 @@ struct fastipc_thread *fastipc_thread_get(struct fastipc_peer *peer);
 void fastipc_thread_put(struct fastipc_thread *thread);
 void fastipc_thread_exit(struct fastipc_thread *thread);
 void fastipc_wake_one(struct fastipc_peer *peer);
+void fastipc_wake_thread(struct fastipc_thread *thread);
+void fastipc_thread_unhand(struct fastipc_thread *thread);
 
 /* node.c */
 int fastipc_node_create(struct fastipc_peer *peer,
@@ -335,6 +374,17 @@ void fastipc_msg_discard(struct fastipc_peer *owner, struct fastipc_msg *msg);
 int fastipc_txn_cache_init(void);
 void fastipc_txn_cache_exit(void);
 
+/* prio.c */
+void fastipc_prio_lend(const struct fastipc_node *node, bool oneway,
+		       struct fastipc_prio *lend);
+bool fastipc_prio_higher(struct fastipc_thread *thread,
+			 const struct fastipc_prio *lend);
+void fastipc_prio_boost(struct fastipc_thread *thread,
+			const struct fastipc_prio *lend);
+void fastipc_prio_restore(struct fastipc_thread *thread);
+int fastipc_prio_check_min(const struct fastipc_node_create *arg,
+			   struct fastipc_prio *min);
+
 /* rw.c */
 long fastipc_write_read(struct fastipc_peer *peer, struct file *file,
 			void __user *arg);
@@ -352,10 +402,24 @@ enum fastipc_stat {
 	FASTIPC_STAT_BUFFERS,
 	FASTIPC_STAT_DEATHS,
 	FASTIPC_STAT_EXPORTS,
+	FASTIPC_STAT_BOOSTED,
 	FASTIPC_STAT_NR,
 };
 
 extern atomic_long_t fastipc_stats[FASTIPC_STAT_NR];
+
+/**
+ * enum fastipc_count - event counters exposed in debugfs (only grow).
+ */
+enum fastipc_count {
+	FASTIPC_COUNT_BOOSTS,
+	FASTIPC_COUNT_RESTORES,
+	FASTIPC_COUNT_KEPT,
+	FASTIPC_COUNT_TIMEOUTS,
+	FASTIPC_COUNT_NR,
+};
+
+extern atomic_long_t fastipc_counters[FASTIPC_COUNT_NR];
 
 static inline void fastipc_stat_inc(enum fastipc_stat s)
 {
@@ -368,6 +432,8 @@ static inline void fastipc_stat_dec(enum fastipc_stat s)
 }
 
 void fastipc_failed_log(struct fastipc_txn *txn, u32 op, u32 reason, int err);
+void fastipc_failed_log_id(u64 id, pid_t from, pid_t to, u32 op, u32 reason,
+			   int err);
 void fastipc_debugfs_init(void);
 void fastipc_debugfs_exit(void);
 void fastipc_peer_list_add(struct fastipc_peer *peer);

@@ -21,6 +21,9 @@ unsigned int fastipc_max_handles = 1 << 20;
 module_param_named(max_handles, fastipc_max_handles, uint, 0644);
 MODULE_PARM_DESC(max_handles, "Handles a peer may hold at most (default 1048576)");
 
+module_param_named(inherit_priority, fastipc_inherit_priority, bool, 0644);
+MODULE_PARM_DESC(inherit_priority, "Serving threads run at their caller's priority (default Y)");
+
 static struct miscdevice fastipc_misc = {
 	.minor = MISC_DYNAMIC_MINOR,
 	.name = "fastipc",

@@ -17,11 +17,15 @@ int fastipc_node_create(struct fastipc_peer *peer,
 			struct fastipc_node_create *arg)
 {
 	struct fastipc_node *node;
+	struct fastipc_prio min;
 	int ret;
 
-	if (arg->flags & ~FASTIPC_NODE_ACCEPT_FDS ||
-	    arg->min_policy || arg->min_priority || arg->reserved)
+	if (arg->flags & ~(FASTIPC_NODE_ACCEPT_FDS | FASTIPC_NODE_INHERIT_RT |
+			   FASTIPC_NODE_MIN_PRIO) || arg->reserved)
 		return -EINVAL;
+	ret = fastipc_prio_check_min(arg, &min);
+	if (ret)
+		return ret;
 
 	node = kzalloc(sizeof(*node), GFP_KERNEL);
 	if (!node)
@@ -31,6 +35,7 @@ int fastipc_node_create(struct fastipc_peer *peer,
 	INIT_LIST_HEAD(&node->refs);
 	node->cookie = arg->cookie;
 	node->flags = arg->flags;
+	node->min_prio = min;
 	node->released_work.type = FASTIPC_WORK_NODE_RELEASED;
 	INIT_LIST_HEAD(&node->released_work.entry);
 	node->owner = peer;

@@ -5,6 +5,7 @@
 #include <linux/cred.h>
 #include <linux/pid.h>
 #include <linux/sched/mm.h>
+#include <linux/sched/task.h>
 #include <linux/slab.h>
 
 #include "internal.h"
@@ -23,6 +24,7 @@ struct fastipc_peer *fastipc_peer_create(void)
 	INIT_LIST_HEAD(&peer->idle);
 	INIT_LIST_HEAD(&peer->pending);
 	INIT_LIST_HEAD(&peer->nodes);
+	init_waitqueue_head(&peer->poll_wait);
 	xa_init(&peer->threads);
 	xa_init_flags(&peer->refs, XA_FLAGS_ALLOC1);
 	peer->mm = current->mm;
@@ -80,6 +82,7 @@ struct fastipc_thread *fastipc_thread_get(struct fastipc_peer *peer)
 	kref_init(&thread->kref);
 	thread->peer = peer;
 	thread->pid = pid;
+	thread->task = get_task_struct(current);
 	INIT_LIST_HEAD(&thread->todo);
 	INIT_LIST_HEAD(&thread->idle_entry);
 	init_waitqueue_head(&thread->wait);
@@ -87,19 +90,17 @@ struct fastipc_thread *fastipc_thread_get(struct fastipc_peer *peer)
 	spin_lock(&peer->lock);
 	if (peer->dead) {
 		spin_unlock(&peer->lock);
+		put_task_struct(thread->task);
 		kfree(thread);
 		return ERR_PTR(-EPIPE);
 	}
 	spin_unlock(&peer->lock);
 	old = xa_cmpxchg(&peer->threads, pid, NULL, thread, GFP_KERNEL);
-	if (xa_is_err(old)) {
+	if (xa_is_err(old) || old) {
+		/* Only the thread itself creates its entry: old cannot be. */
+		put_task_struct(thread->task);
 		kfree(thread);
-		return ERR_PTR(xa_err(old));
-	}
-	if (old) {
-		/* Only the thread itself creates its entry: cannot happen. */
-		kfree(thread);
-		return ERR_PTR(-EBUSY);
+		return ERR_PTR(xa_is_err(old) ? xa_err(old) : -EBUSY);
 	}
 	kref_get(&thread->kref);	/* the table's reference */
 	fastipc_stat_inc(FASTIPC_STAT_THREADS);
@@ -114,6 +115,9 @@ static void fastipc_thread_free(struct kref *kref)
 
 	if (thread->spare)
 		fastipc_txn_free_spare(thread->spare);
+	if (thread->boosted)
+		fastipc_stat_dec(FASTIPC_STAT_BOOSTED);
+	put_task_struct(thread->task);
 	fastipc_stat_dec(FASTIPC_STAT_THREADS);
 	kfree(thread);
 }
@@ -175,6 +179,7 @@ void fastipc_thread_exit(struct fastipc_thread *thread)
 	struct fastipc_peer *peer = thread->peer;
 	LIST_HEAD(left);
 
+	fastipc_thread_unhand(thread);
 	spin_lock(&peer->lock);
 	list_splice_init(&thread->todo, &left);
 	list_del_init(&thread->idle_entry);
@@ -185,8 +190,45 @@ void fastipc_thread_exit(struct fastipc_thread *thread)
 	}
 	spin_unlock(&peer->lock);
 	fastipc_work_abandon(peer, &left);
+	fastipc_prio_restore(thread);
 	if (xa_cmpxchg(&peer->threads, thread->pid, thread, NULL, 0) == thread)
 		fastipc_thread_put(thread);
+}
+
+/**
+ * fastipc_thread_unhand() - give back calls handed to @thread.
+ * @thread: the calling thread, about to return without reading them (a
+ *	signal) or to leave.
+ *
+ * Calls a sender put straight on the thread's list, because it was idle,
+ * go back to the peer's list for another thread; the priority they lent is
+ * restored.  Nested calls of the thread's own transaction stay.
+ */
+void fastipc_thread_unhand(struct fastipc_thread *thread)
+{
+	struct fastipc_peer *peer = thread->peer;
+	struct fastipc_work *w, *tmp;
+	struct fastipc_txn *txn;
+	bool moved = false;
+
+	/* A sender raising our priority finishes in a few microseconds. */
+	wait_event(thread->wait, !READ_ONCE(thread->handoff));
+	spin_lock(&peer->lock);
+	list_for_each_entry_safe(w, tmp, &thread->todo, entry) {
+		if (w->type != FASTIPC_WORK_TXN)
+			continue;
+		txn = container_of(w, struct fastipc_txn, work);
+		if (!txn->handoff)
+			continue;
+		txn->handoff = false;
+		list_move_tail(&w->entry, &peer->todo);
+		moved = true;
+	}
+	if (moved)
+		fastipc_wake_one(peer);
+	spin_unlock(&peer->lock);
+	if (moved)
+		fastipc_prio_restore(thread);
 }
 
 /**
@@ -203,7 +245,23 @@ void fastipc_wake_one(struct fastipc_peer *peer)
 	if (t) {
 		list_del_init(&t->idle_entry);
 		wake_up_interruptible_sync(&t->wait);
+	} else if (wq_has_sleeper(&peer->poll_wait)) {
+		wake_up_interruptible(&peer->poll_wait);
 	}
+}
+
+/**
+ * fastipc_wake_thread() - wake @thread for work put on its own list.
+ * @thread: the thread, with its peer's lock held.
+ */
+void fastipc_wake_thread(struct fastipc_thread *thread)
+{
+	struct fastipc_peer *peer = thread->peer;
+
+	lockdep_assert_held(&peer->lock);
+	wake_up_interruptible_sync(&thread->wait);
+	if (wq_has_sleeper(&peer->poll_wait))
+		wake_up_interruptible(&peer->poll_wait);
 }
 
 /**
@@ -240,6 +298,7 @@ void fastipc_peer_die(struct fastipc_peer *peer)
 		thread->waiting = NULL;
 		wake_up_interruptible(&thread->wait);
 	}
+	wake_up_interruptible_all(&peer->poll_wait);
 	spin_unlock(&peer->lock);
 
 	fastipc_work_abandon(peer, &left);
@@ -258,6 +317,13 @@ void fastipc_peer_release(struct fastipc_peer *peer)
 	fastipc_peer_die(peer);
 	fastipc_refs_release_all(peer);
 	xa_for_each(&peer->threads, index, thread) {
+		/*
+		 * No call of ours runs on a released file, and senders that
+		 * were raising a thread before the peer died are done after
+		 * this wait: the priority fields are ours.
+		 */
+		wait_event(thread->wait, !READ_ONCE(thread->handoff));
+		fastipc_prio_restore(thread);
 		xa_erase(&peer->threads, index);
 		fastipc_thread_put(thread);
 	}

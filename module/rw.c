@@ -16,6 +16,8 @@
  * @msg: the message's buffer, nodes and files, detached from the work.
  * @txn: the transaction to free or recycle once the record is out.
  * @node: a node reference to drop once the record is out.
+ * @lend: the priority the transaction lends to the reading thread, when
+ *	no sender raised it already.
  * @fds: fd numbers reserved for @msg's files.
  * @spawn: a SPAWN_LOOPER record is owed after this one.
  */
@@ -24,6 +26,7 @@ struct fastipc_delivery {
 	struct fastipc_msg msg;
 	struct fastipc_txn *txn;
 	struct fastipc_node *node;
+	struct fastipc_prio lend;
 	int fds[FASTIPC_MAX_TXN_FDS];
 	bool spawn;
 };
@@ -104,7 +107,8 @@ static bool fastipc_thread_has_work(struct fastipc_thread *thread)
 {
 	struct fastipc_peer *peer = thread->peer;
 
-	return !list_empty_careful(&thread->todo) ||
+	return (!list_empty_careful(&thread->todo) &&
+		!READ_ONCE(thread->handoff)) ||
 	       (!READ_ONCE(thread->waiting) &&
 		!list_empty_careful(&peer->todo)) ||
 	       READ_ONCE(peer->dead);
@@ -156,6 +160,10 @@ static void fastipc_claim(struct fastipc_thread *thread,
 		rec->sender_euid = from_kuid_munged(current_user_ns(),
 						    txn->from_peer->cred->euid);
 		fastipc_take_msg(peer, d, txn);
+		if (!txn->handoff)
+			d->lend = txn->lend;
+		from_peer_list |= txn->handoff;
+		txn->handoff = false;
 		if (txn->oneway) {
 			rec->flags |= FASTIPC_RET_ONEWAY;
 			d->txn = txn;
@@ -177,6 +185,7 @@ static void fastipc_claim(struct fastipc_thread *thread,
 		rec->reason = txn->reason;
 		fastipc_take_msg(peer, d, txn);
 		thread->waiting = NULL;
+		thread->deadline = 0;
 		d->txn = txn;
 		break;
 	case FASTIPC_WORK_DEAD_NODE:
@@ -195,6 +204,42 @@ static void fastipc_claim(struct fastipc_thread *thread,
 	}
 }
 
+/* The call @thread waits for passed its deadline.  peer->lock held. */
+static bool fastipc_timed_out(struct fastipc_thread *thread)
+{
+	return thread->waiting && thread->deadline &&
+	       ktime_compare(ktime_get(), thread->deadline) >= 0;
+}
+
+/* End the call of @thread with a time-out record.  peer->lock held. */
+static void fastipc_time_out(struct fastipc_thread *thread,
+			     struct fastipc_delivery *d)
+{
+	d->rec.op = FASTIPC_RET_FAILED_REPLY;
+	d->rec.flags = FASTIPC_RET_INLINE;
+	d->rec.txn_id = thread->waiting_id;
+	d->rec.code = ETIMEDOUT;
+	d->rec.reason = FASTIPC_REASON_TIMED_OUT;
+	/* The reply, if it ever comes, finds nobody waiting: dropped. */
+	thread->waiting = NULL;
+	thread->deadline = 0;
+}
+
+/* Sleep until @thread has work, its deadline passes, or a signal. */
+static int fastipc_wait_work(struct fastipc_thread *thread)
+{
+	ktime_t deadline = READ_ONCE(thread->deadline);
+	int ret;
+
+	if (!deadline || !READ_ONCE(thread->waiting))
+		return wait_event_interruptible(thread->wait,
+						fastipc_thread_has_work(thread));
+	ret = wait_event_interruptible_hrtimeout(thread->wait,
+						 fastipc_thread_has_work(thread),
+						 ktime_sub(deadline, ktime_get()));
+	return ret == -ETIME ? 0 : ret;
+}
+
 /*
  * Take the next work of @thread into @d: its own first, then the peer's
  * unless it waits for a reply.  Return: 1 with @d filled, 0 when there is
@@ -210,6 +255,12 @@ static int fastipc_take_work(struct fastipc_thread *thread, bool block,
 
 	for (;;) {
 		spin_lock(&peer->lock);
+		if (thread->handoff) {
+			/* A sender is raising us before handing us a call. */
+			spin_unlock(&peer->lock);
+			wait_event(thread->wait, !READ_ONCE(thread->handoff));
+			continue;
+		}
 		list_del_init(&thread->idle_entry);
 		peer_ok = !thread->waiting;
 		w = list_first_entry_or_null(&thread->todo,
@@ -228,21 +279,35 @@ static int fastipc_take_work(struct fastipc_thread *thread, bool block,
 				return 1;
 			}
 		}
+		if (fastipc_timed_out(thread)) {
+			fastipc_time_out(thread, d);
+			spin_unlock(&peer->lock);
+			atomic_long_inc(&fastipc_counters[FASTIPC_COUNT_TIMEOUTS]);
+			fastipc_failed_log_id(d->rec.txn_id, pid_nr(peer->pid), 0,
+					      d->rec.op, d->rec.reason, ETIMEDOUT);
+			return 1;
+		}
 		ret = peer->dead ? -EPIPE : block ? 0 : -EAGAIN;
 		if (ret) {
 			spin_unlock(&peer->lock);
 			return ret == -EAGAIN ? 0 : ret;
 		}
+		if (peer_ok && thread->boosted) {
+			/* Back to our own priority before waiting for work. */
+			spin_unlock(&peer->lock);
+			fastipc_prio_restore(thread);
+			continue;
+		}
 		if (peer_ok)
 			list_add(&thread->idle_entry, &peer->idle);
 		spin_unlock(&peer->lock);
 
-		ret = wait_event_interruptible(thread->wait,
-					       fastipc_thread_has_work(thread));
+		ret = fastipc_wait_work(thread);
 		if (ret) {
 			spin_lock(&peer->lock);
 			list_del_init(&thread->idle_entry);
 			spin_unlock(&peer->lock);
+			fastipc_thread_unhand(thread);
 			return ret;
 		}
 	}
@@ -332,6 +397,8 @@ static int fastipc_read(struct fastipc_thread *thread,
 		ret = fastipc_take_work(thread, !got && !nonblock, d);
 		if (ret <= 0)
 			break;
+		if (d->lend.valid)
+			fastipc_prio_boost(thread, &d->lend);
 		fastipc_translate(thread->peer, d);
 		ret = copy_to_user(ubuf + got, &d->rec, sizeof(d->rec)) ?
 			-EFAULT : 0;

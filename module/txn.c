@@ -319,7 +319,7 @@ static void fastipc_txn_complete(struct fastipc_txn *txn)
 	spin_lock(&peer->lock);
 	if (caller->waiting == txn && !peer->dead) {
 		list_add_tail(&txn->work.entry, &caller->todo);
-		wake_up_interruptible_sync(&caller->wait);
+		fastipc_wake_thread(caller);
 		spin_unlock(&peer->lock);
 		return;
 	}
@@ -359,12 +359,45 @@ static void fastipc_txn_area_fail(struct fastipc_txn *txn, int area_err)
 
 static int fastipc_cmd_check_txn(const struct fastipc_cmd *cmd)
 {
-	if (cmd->flags & ~FASTIPC_TXN_IOVEC || cmd->reserved0 || cmd->arg)
+	bool deadline = cmd->op == FASTIPC_CMD_CALL &&
+			cmd->flags & FASTIPC_TXN_DEADLINE;
+
+	if (cmd->flags & ~(FASTIPC_TXN_IOVEC | FASTIPC_TXN_DEADLINE) ||
+	    (cmd->flags & FASTIPC_TXN_DEADLINE && !deadline) ||
+	    cmd->reserved0 || (cmd->arg && !deadline))
 		return -EINVAL;
 	if (cmd->n_handles > FASTIPC_MAX_TXN_HANDLES ||
 	    cmd->n_fds > FASTIPC_MAX_TXN_FDS)
 		return -EINVAL;
 	return 0;
+}
+
+/*
+ * Hand @txn to @thread, idle in @to, raised to @lend before it wakes up.
+ * Called with to->lock held, returns with it released.  @txn may be gone
+ * (its target dying) once the lock is dropped: only @lend is used.
+ */
+static void fastipc_txn_handoff(struct fastipc_peer *to,
+				struct fastipc_thread *thread,
+				struct fastipc_txn *txn,
+				const struct fastipc_prio *lend)
+	__releases(&to->lock)
+{
+	list_del_init(&thread->idle_entry);
+	kref_get(&thread->kref);
+	thread->handoff = true;
+	txn->handoff = true;
+	list_add_tail(&txn->work.entry, &thread->todo);
+	spin_unlock(&to->lock);
+
+	/* The thread takes no work until handoff is clear: ours alone. */
+	fastipc_prio_boost(thread, lend);
+
+	spin_lock(&to->lock);
+	thread->handoff = false;
+	fastipc_wake_thread(thread);
+	spin_unlock(&to->lock);
+	fastipc_thread_put(thread);
 }
 
 /**
@@ -383,6 +416,7 @@ int fastipc_txn_send(struct fastipc_thread *thread,
 	struct fastipc_thread *target = NULL;
 	struct fastipc_node *node;
 	struct fastipc_txn *txn;
+	struct fastipc_prio lend;
 	bool nested = false;
 	int ret, area_err;
 
@@ -411,6 +445,8 @@ int fastipc_txn_send(struct fastipc_thread *thread,
 	txn->code = cmd->code;
 	kref_get(&peer->kref);
 	txn->from_peer = peer;
+	fastipc_prio_lend(node, oneway, &txn->lend);
+	lend = txn->lend;
 
 	ret = fastipc_msg_prepare(&txn->msg, peer, to, cmd, oneway, &area_err);
 	if (ret)
@@ -433,6 +469,8 @@ int fastipc_txn_send(struct fastipc_thread *thread,
 	if (!oneway) {
 		thread->waiting = txn;
 		thread->waiting_id = txn->id;
+		thread->deadline = cmd->flags & FASTIPC_TXN_DEADLINE ?
+				   ns_to_ktime(cmd->arg) : 0;
 	}
 	spin_unlock(&peer->lock);
 
@@ -463,11 +501,18 @@ int fastipc_txn_send(struct fastipc_thread *thread,
 		target = fastipc_waiter_of(to, txn->id, thread);
 	if (target) {
 		list_add_tail(&txn->work.entry, &target->todo);
-		wake_up_interruptible_sync(&target->wait);
-	} else {
-		list_add_tail(&txn->work.entry, &to->todo);
-		fastipc_wake_one(to);
+		fastipc_wake_thread(target);
+		spin_unlock(&to->lock);
+		return 0;
 	}
+	target = list_first_entry_or_null(&to->idle, struct fastipc_thread,
+					  idle_entry);
+	if (target && fastipc_prio_higher(target, &lend)) {
+		fastipc_txn_handoff(to, target, txn, &lend);
+		return 0;
+	}
+	list_add_tail(&txn->work.entry, &to->todo);
+	fastipc_wake_one(to);
 	spin_unlock(&to->lock);
 	return 0;
 
@@ -510,6 +555,23 @@ static void fastipc_txn_unclaim(struct fastipc_peer *peer,
 				 FASTIPC_REASON_DEAD_TARGET, EPIPE);
 }
 
+/*
+ * @thread answered a call (already off the pending list): back to its own
+ * priority if it serves no other, before the caller can see the answer.
+ */
+static void fastipc_txn_served(struct fastipc_thread *thread)
+{
+	u64 id;
+
+	if (!thread->boosted)
+		return;
+	spin_lock(&thread->peer->lock);
+	id = fastipc_served_id(thread);
+	spin_unlock(&thread->peer->lock);
+	if (!id)
+		fastipc_prio_restore(thread);
+}
+
 /**
  * fastipc_txn_reply() - REPLY or REPLY_ERROR command.
  * @thread: the replying thread.
@@ -538,6 +600,7 @@ int fastipc_txn_reply(struct fastipc_thread *thread,
 	if (!txn)
 		return -EPROTO;
 	if (error) {
+		fastipc_txn_served(thread);
 		fastipc_txn_fail(txn, FASTIPC_RET_FAILED_REPLY,
 				 FASTIPC_REASON_REPLIED_ERROR, cmd->code);
 		return 0;
@@ -549,6 +612,7 @@ int fastipc_txn_reply(struct fastipc_thread *thread,
 				  false, &area_err);
 	if (!ret && area_err == -EPIPE) {
 		/* The caller is gone: the reply is dropped, not an error. */
+		fastipc_txn_served(thread);
 		fastipc_txn_free(txn);
 		return 0;
 	}
@@ -560,6 +624,7 @@ int fastipc_txn_reply(struct fastipc_thread *thread,
 	}
 	txn->reply_op = FASTIPC_RET_REPLY;
 	txn->code = cmd->code;
+	fastipc_txn_served(thread);
 	fastipc_txn_complete(txn);
 	return 0;
 }

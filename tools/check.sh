@@ -13,14 +13,7 @@ build=${BUILD:-$top/build}
 logs=$build/logs
 mkdir -p "$logs"
 pass=0 fail=0 skip=0
-
-result() {	# result NAME RC
-	if [ "$2" = 0 ]; then
-		echo "ok - $1"; pass=$((pass + 1))
-	else
-		echo "not ok - $1"; fail=$((fail + 1))
-	fi
-}
+. tools/tap.sh
 
 tools/deps.sh || { echo "0 passed, 1 failed"; exit 1; }
 kernels=$(tools/kernels.sh) || { echo "0 passed, 1 failed"; exit 1; }
@@ -66,33 +59,18 @@ for k in $kernels; do
 	fi
 
 	vmlog=$logs/vm-$k.log
-	files=(-f "$build/$k/module/fastipc.ko" -f tools/vm/guest-check.sh)
-	mkdir -p "$build/guest-tests"
-	rm -rf "$build/guest-tests/tests"
-	mkdir -p "$build/guest-tests/tests"
-	cp "$build"/user/selftests/*_test "$build/guest-tests/tests/"
-	files+=(-f "$build/guest-tests/tests")
+	tools/stage-tests.sh "$build/guest-tests"
+	files=(-f "$build/$k/module/fastipc.ko"
+	       -f "$build/guest-tests/guest-check.sh"
+	       -f "$build/guest-tests/tests")
 	[ $bench_rc != 0 ] ||
 		files+=(-f "$build/bench/fastipc-bench" -f bench/guest-bench.sh)
 	if [ -n "${FASTIPC_PROVOKE:-}" ]; then
 		make -s -C tools/provoke KDIR="/lib/modules/$k/build" >>"$klog" 2>&1
 		files+=(-f tools/provoke/provoke.ko)
 	fi
-	tools/vm/run -k "$k" "${files[@]}" -- \
-		"FASTIPC_PROVOKE='${FASTIPC_PROVOKE:-}' sh guest-check.sh" 2>&1 |
-		tee "$vmlog"
-	vmrc=${PIPESTATUS[0]}
-	p=$(grep -cE '^ok [0-9-]' "$vmlog" | tr -d ' ')
-	s=$(grep -cE '^ok [0-9-].*# SKIP' "$vmlog" | tr -d ' ')
-	f=$(grep -cE '^not ok [0-9-]' "$vmlog" | tr -d ' ')
-	pass=$((pass + p - s)) skip=$((skip + s)) fail=$((fail + f))
-	case $vmrc in
-	0) ;;
-	125) result "$k: no kernel splat in dmesg" 1 ;;
-	124) result "$k: guest finished in time" 1 ;;
-	*) result "$k: guest run completed (status $vmrc)" 1 ;;
-	esac
-	[ "$vmrc" = 125 ] || result "$k: no kernel splat in dmesg" 0
+	guest_suites "$k" "$vmlog" -k "$k" "${files[@]}" -- \
+		"FASTIPC_PROVOKE='${FASTIPC_PROVOKE:-}' sh guest-check.sh"
 	summary+=("$k: $((pass - kp)) passed, $((fail - kf)) failed, $((skip - ks)) skipped")
 done
 

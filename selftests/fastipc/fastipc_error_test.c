@@ -115,10 +115,18 @@ TEST_F(err, unknown_flags)
 	struct fastipc_cmd c;
 
 	c = fipc_cmd_call(self->h_plain, 0, "x", 1);
-	c.flags = FASTIPC_TXN_IOVEC << 1;
+	c.flags = FASTIPC_TXN_DEADLINE << 1;
 	REJECT_C(c, EINVAL);
 	c = fipc_cmd_send(self->h_plain, 0, "x", 1);
 	c.flags = 1U << 31;
+	REJECT_C(c, EINVAL);
+	/* A deadline is for calls only; @arg means nothing without it. */
+	c = fipc_cmd_send(self->h_plain, 0, "x", 1);
+	c.flags = FASTIPC_TXN_DEADLINE;
+	c.arg = 1;
+	REJECT_C(c, EINVAL);
+	c = fipc_cmd_call(self->h_plain, 0, "x", 1);
+	c.arg = 1;
 	REJECT_C(c, EINVAL);
 	c = fipc_cmd_op(FASTIPC_CMD_ACQUIRE, self->h_plain, 0);
 	c.flags = 1;
@@ -169,11 +177,29 @@ TEST_F(err, node_create_and_handle_fd_reserved)
 {
 	struct fastipc_node_create nc;
 
+	static const struct { __u32 flags, policy; __s32 prio; } bad[] = {
+		{ FASTIPC_NODE_MIN_PRIO << 1, 0, 0 },
+		{ 0, 0, -5 },			/* minimum without the flag */
+		{ 0, 1, 0 },
+		{ FASTIPC_NODE_MIN_PRIO, 0, -21 },
+		{ FASTIPC_NODE_MIN_PRIO, 0, 20 },
+		{ FASTIPC_NODE_MIN_PRIO, 1, 0 },
+		{ FASTIPC_NODE_MIN_PRIO, 2, 100 },
+		{ FASTIPC_NODE_MIN_PRIO, 3, 0 },	/* SCHED_BATCH */
+		{ FASTIPC_NODE_MIN_PRIO, 5, 0 },	/* SCHED_IDLE */
+		{ FASTIPC_NODE_MIN_PRIO, 6, 0 },	/* SCHED_DEADLINE */
+	};
+	unsigned int i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		memset(&nc, 0, sizeof(nc));
+		nc.flags = bad[i].flags;
+		nc.min_policy = bad[i].policy;
+		nc.min_priority = bad[i].prio;
+		EXPECT_EQ(-1, ioctl(self->s.fd, FASTIPC_IOC_NODE_CREATE, &nc));
+		EXPECT_EQ(EINVAL, errno) TH_LOG("case %u", i);
+	}
 	memset(&nc, 0, sizeof(nc));
-	nc.flags = FASTIPC_NODE_ACCEPT_FDS << 1;
-	EXPECT_EQ(-1, ioctl(self->s.fd, FASTIPC_IOC_NODE_CREATE, &nc));
-	EXPECT_EQ(EINVAL, errno);
-	nc.flags = 0;
 	nc.reserved = 1;
 	EXPECT_EQ(-1, ioctl(self->s.fd, FASTIPC_IOC_NODE_CREATE, &nc));
 	EXPECT_EQ(EINVAL, errno);

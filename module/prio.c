@@ -1,0 +1,282 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * fastipc - priority inheritance: the thread serving a call runs at the
+ * caller's priority until it has answered.
+ *
+ * The caller's effective scheduling state (a nice value for SCHED_OTHER and
+ * SCHED_BATCH, a priority for SCHED_FIFO and SCHED_RR) is taken when the
+ * call is sent and stored in the transaction as what it lends.  The thread
+ * that serves it is raised to that, never lowered:
+ *
+ *  - eagerly, by the sender, when an idle thread is handed the call: the
+ *    thread is raised before it is woken, so it never runs the call at its
+ *    own lower priority;
+ *  - otherwise by the serving thread itself when it takes the call.
+ *
+ * A thread remembers its own state from before its first boost (its base)
+ * and the state it was last given.  It goes back to its base in its own
+ * context: when it has answered every transaction it serves, before it
+ * waits for new work, when it leaves the looper, and, for a thread still
+ * raised when the file is released, from the release.  If its state is not
+ * what fastipc gave it, someone changed it explicitly (the thread itself or
+ * an administrator): that change is kept and nothing is restored.
+ *
+ * Lending is capped by what the serving thread could set itself: its
+ * RLIMIT_RTPRIO and RLIMIT_NICE, unless it has CAP_SYS_NICE.  A real-time
+ * priority is lent only to nodes created with %FASTIPC_NODE_INHERIT_RT,
+ * otherwise a real-time caller lends nice -20.  SCHED_DEADLINE and
+ * SCHED_IDLE are never lent, and a SCHED_DEADLINE thread is never touched.
+ * A lent real-time policy carries SCHED_RESET_ON_FORK, so a child forked in
+ * the handler does not inherit it.
+ */
+#include <linux/capability.h>
+#include <linux/sched/prio.h>
+#include <linux/sched/signal.h>
+#include <uapi/linux/sched/types.h>
+
+#include "internal.h"
+
+bool fastipc_inherit_priority = true;
+
+static bool fastipc_rt_policy(u32 policy)
+{
+	return policy == SCHED_FIFO || policy == SCHED_RR;
+}
+
+static bool fastipc_fair_policy(u32 policy)
+{
+	return policy == SCHED_NORMAL || policy == SCHED_BATCH;
+}
+
+/* Order of strength: 0 for nothing, 1..40 for nice 19..-20, then RT. */
+static int fastipc_prio_rank(const struct fastipc_prio *p)
+{
+	if (fastipc_rt_policy(p->policy))
+		return 40 + p->prio;
+	if (fastipc_fair_policy(p->policy))
+		return 20 - p->prio;
+	return 0;
+}
+
+static void fastipc_prio_read(struct task_struct *t, struct fastipc_prio *p)
+{
+	p->policy = READ_ONCE(t->policy);
+	p->prio = fastipc_rt_policy(p->policy) ? READ_ONCE(t->rt_priority) :
+		  task_nice(t);
+	p->reset_on_fork = t->sched_reset_on_fork;
+	p->valid = true;
+}
+
+static bool fastipc_prio_same(const struct fastipc_prio *a,
+			      const struct fastipc_prio *b)
+{
+	return a->policy == b->policy && a->prio == b->prio;
+}
+
+/**
+ * fastipc_prio_lend() - what a transaction lends to the thread serving it.
+ * @node: the target node.
+ * @oneway: one-way messages lend nothing but the node's minimum.
+ * @lend: result; @lend->valid is false when nothing is lent.
+ *
+ * Context: the sender's own context.
+ */
+void fastipc_prio_lend(const struct fastipc_node *node, bool oneway,
+		       struct fastipc_prio *lend)
+{
+	struct fastipc_prio cur;
+
+	memset(lend, 0, sizeof(*lend));
+	if (!oneway && READ_ONCE(fastipc_inherit_priority)) {
+		fastipc_prio_read(current, &cur);
+		if (fastipc_rt_policy(cur.policy)) {
+			if (node->flags & FASTIPC_NODE_INHERIT_RT) {
+				lend->policy = cur.policy;
+				lend->prio = cur.prio;
+			} else {
+				lend->policy = SCHED_NORMAL;
+				lend->prio = MIN_NICE;
+			}
+			lend->valid = true;
+		} else if (fastipc_fair_policy(cur.policy)) {
+			lend->policy = SCHED_NORMAL;
+			lend->prio = cur.prio;
+			lend->valid = true;
+		}
+	}
+	if (node->flags & FASTIPC_NODE_MIN_PRIO &&
+	    (!lend->valid ||
+	     fastipc_prio_rank(&node->min_prio) > fastipc_prio_rank(lend))) {
+		*lend = node->min_prio;
+		lend->valid = true;
+	}
+	/* A lent real-time policy never survives a fork. */
+	lend->reset_on_fork = fastipc_rt_policy(lend->policy);
+}
+
+/**
+ * fastipc_prio_higher() - would @lend raise @thread?  Uncapped, cheap.
+ * @thread: a thread of the receiving peer.
+ * @lend: from fastipc_prio_lend().
+ *
+ * Context: any; reads the task's state without locks.
+ */
+bool fastipc_prio_higher(struct fastipc_thread *thread,
+			 const struct fastipc_prio *lend)
+{
+	struct fastipc_prio cur;
+
+	if (!lend->valid)
+		return false;
+	fastipc_prio_read(thread->task, &cur);
+	return cur.policy != SCHED_DEADLINE &&
+	       fastipc_prio_rank(lend) > fastipc_prio_rank(&cur);
+}
+
+/* Cap @want to what @t could set itself. */
+static void fastipc_prio_cap(struct task_struct *t, struct fastipc_prio *want)
+{
+	unsigned long rlim;
+	int min_nice;
+
+	if (has_capability_noaudit(t, CAP_SYS_NICE))
+		return;
+	if (fastipc_rt_policy(want->policy)) {
+		rlim = task_rlimit(t, RLIMIT_RTPRIO);
+		if (rlim) {
+			want->prio = min_t(unsigned long, want->prio, rlim);
+			return;
+		}
+		want->policy = SCHED_NORMAL;
+		want->prio = MIN_NICE;
+		want->reset_on_fork = false;
+	}
+	/* As can_nice(): nice n needs RLIMIT_NICE >= 20 - n. */
+	rlim = min_t(unsigned long, task_rlimit(t, RLIMIT_NICE), 40);
+	min_nice = clamp_t(int, 20 - (int)rlim, MIN_NICE, MAX_NICE);
+	want->prio = max(want->prio, min_nice);
+}
+
+static int fastipc_prio_apply(struct task_struct *t,
+			      const struct fastipc_prio *p)
+{
+	struct sched_attr attr = {
+		.size = sizeof(attr),
+		.sched_policy = p->policy,
+		.sched_flags = p->reset_on_fork ? SCHED_FLAG_RESET_ON_FORK : 0,
+	};
+
+	/* Same fair policy: only the nice value moves. */
+	if (fastipc_fair_policy(p->policy) && READ_ONCE(t->policy) == p->policy &&
+	    t->sched_reset_on_fork == p->reset_on_fork) {
+		set_user_nice(t, p->prio);
+		return 0;
+	}
+	if (fastipc_rt_policy(p->policy))
+		attr.sched_priority = p->prio;
+	else
+		attr.sched_nice = p->prio;
+	return sched_setattr_nocheck(t, &attr);
+}
+
+/**
+ * fastipc_prio_boost() - raise @thread to what @lend lends, if higher.
+ * @thread: the serving thread; the caller has exclusive use of its
+ *	priority fields (it is the thread itself, or the thread is handed a
+ *	call and waits until the sender clears @thread->handoff).
+ * @lend: from fastipc_prio_lend().
+ *
+ * Context: process context, no spinlock held.
+ */
+void fastipc_prio_boost(struct fastipc_thread *thread,
+			const struct fastipc_prio *lend)
+{
+	struct task_struct *t = thread->task;
+	struct fastipc_prio cur, want;
+
+	if (!lend->valid)
+		return;
+	fastipc_prio_read(t, &cur);
+	/* The common case, nothing to raise, costs no capability check. */
+	if (cur.policy == SCHED_DEADLINE ||
+	    fastipc_prio_rank(lend) <= fastipc_prio_rank(&cur))
+		return;
+	want = *lend;
+	fastipc_prio_cap(t, &want);
+	if (fastipc_prio_rank(&want) <= fastipc_prio_rank(&cur))
+		return;
+	/* An explicit change since the last boost becomes the new base. */
+	if (!thread->boosted || !fastipc_prio_same(&cur, &thread->prio_lent))
+		thread->prio_base = cur;
+	if (fastipc_prio_apply(t, &want))
+		return;
+	fastipc_prio_read(t, &thread->prio_lent);
+	if (!thread->boosted)
+		fastipc_stat_inc(FASTIPC_STAT_BOOSTED);
+	thread->boosted = true;
+	atomic_long_inc(&fastipc_counters[FASTIPC_COUNT_BOOSTS]);
+}
+
+/**
+ * fastipc_prio_restore() - put @thread back to its base priority.
+ * @thread: the thread, in its own context or with no fastipc call of it
+ *	in progress (file release).
+ *
+ * Context: process context, no spinlock held.
+ */
+void fastipc_prio_restore(struct fastipc_thread *thread)
+{
+	struct task_struct *t = thread->task;
+	struct fastipc_prio cur;
+
+	if (!thread->boosted)
+		return;
+	thread->boosted = false;
+	fastipc_stat_dec(FASTIPC_STAT_BOOSTED);
+	fastipc_prio_read(t, &cur);
+	if (!fastipc_prio_same(&cur, &thread->prio_lent) ||
+	    t->sched_reset_on_fork != thread->prio_lent.reset_on_fork) {
+		/* Changed explicitly while lent: that change wins. */
+		atomic_long_inc(&fastipc_counters[FASTIPC_COUNT_KEPT]);
+		return;
+	}
+	if (!(t->flags & PF_EXITING))
+		fastipc_prio_apply(t, &thread->prio_base);
+	atomic_long_inc(&fastipc_counters[FASTIPC_COUNT_RESTORES]);
+}
+
+/**
+ * fastipc_prio_check_min() - validate a node's minimum priority.
+ * @arg: the NODE_CREATE argument.
+ * @min: result.
+ *
+ * Return: 0, -EINVAL for a bad policy or priority, -EPERM for a real-time
+ * minimum without CAP_SYS_NICE.
+ */
+int fastipc_prio_check_min(const struct fastipc_node_create *arg,
+			   struct fastipc_prio *min)
+{
+	memset(min, 0, sizeof(*min));
+	if (!(arg->flags & FASTIPC_NODE_MIN_PRIO))
+		return arg->min_policy || arg->min_priority ? -EINVAL : 0;
+	switch (arg->min_policy) {
+	case SCHED_NORMAL:
+		if (arg->min_priority < MIN_NICE || arg->min_priority > MAX_NICE)
+			return -EINVAL;
+		break;
+	case SCHED_FIFO:
+	case SCHED_RR:
+		if (arg->min_priority < 1 ||
+		    arg->min_priority > MAX_RT_PRIO - 1)
+			return -EINVAL;
+		if (!capable(CAP_SYS_NICE))
+			return -EPERM;
+		break;
+	default:
+		return -EINVAL;
+	}
+	min->policy = arg->min_policy;
+	min->prio = arg->min_priority;
+	min->valid = true;
+	return 0;
+}

@@ -1,0 +1,61 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# make check-debug: the debug-kernel lane.  Builds (once, cached outside
+# the clone) Debian's linux-source-6.1 with KASAN, UBSAN, lockdep,
+# DEBUG_ATOMIC_SLEEP, kmemleak and object/list debugging, builds fastipc.ko
+# against it, boots it and runs every suite there, each with a freshly
+# loaded module that must unload, then a kmemleak scan.  Any report fails
+# the run.  Ends with "N passed, N failed, N skipped" as make check does.
+set -uo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+build=${BUILD:-$top/build}
+logs=$build/logs
+mkdir -p "$logs"
+pass=0 fail=0 skip=0
+. tools/tap.sh
+
+tools/deps.sh || { echo "0 passed, 1 failed, 0 skipped"; exit 1; }
+
+start=$(date +%s)
+dir=$(tools/debug-kernel/build.sh 2>"$logs/debug-kernel.log")
+rc=$?
+[ $rc = 0 ] || tail -n 30 "$logs/debug-kernel.log"
+result "build: debug kernel (cached in ${dir:-?}, $(( $(date +%s) - start )) s)" $rc
+[ $rc = 0 ] || { echo "$pass passed, $fail failed, $skip skipped"; exit 1; }
+kdir=$dir/linux-source-6.1
+kver=debug-$(make -s -C "$kdir" kernelrelease 2>/dev/null)
+
+make -s selftests >"$logs/user-debug.log" 2>&1
+rc=$?
+[ $rc = 0 ] || cat "$logs/user-debug.log"
+result "build: userspace (selftests)" $rc
+
+klog=$logs/build-$kver.log
+make KVER="$kver" KDIR="$kdir" module >"$klog" 2>&1
+rc=$?
+if [ $rc = 0 ] && grep -q 'warning:' "$klog"; then rc=1; fi
+[ $rc = 0 ] || grep -E 'warning:|error:' "$klog"
+result "build: fastipc.ko for $kver, W=1, no warnings" $rc
+[ $rc = 0 ] || { echo "$pass passed, $fail failed, $skip skipped"; exit 1; }
+
+tools/stage-tests.sh "$build/guest-tests-debug"
+files=(-f "$build/$kver/module/fastipc.ko"
+       -f "$build/guest-tests-debug/guest-check.sh"
+       -f "$build/guest-tests-debug/tests")
+if [ -n "${FASTIPC_PROVOKE:-}" ]; then
+	make -s -C tools/provoke KDIR="$kdir" >>"$klog" 2>&1
+	files+=(-f tools/provoke/provoke.ko)
+fi
+# Binder is built in; no module directory to take it from.
+guest_suites "$kver" "$logs/vm-$kver.log" -k "$kver" -K "$dir/bzImage" \
+	-M "$dir/no-modules" -m 2048 -c 2 -t 3000 "${files[@]}" -- \
+	"FASTIPC_KMEMLEAK=1 FASTIPC_PROVOKE='${FASTIPC_PROVOKE:-}' sh guest-check.sh"
+
+echo
+echo "==== fastipc make check-debug ===="
+echo "kernel $kver (KASAN, UBSAN, lockdep, kmemleak)"
+echo "$pass passed, $fail failed, $skip skipped"
+[ "$fail" = 0 ]

@@ -1,0 +1,34 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# Sourced by check.sh and check-debug.sh: the result counters and the run
+# of every suite in one guest.  The caller sets pass, fail and skip to 0.
+
+# result NAME RC: one TAP line for a host-side step.
+result() {
+	if [ "$2" = 0 ]; then
+		echo "ok - $1"; pass=$((pass + 1))
+	else
+		echo "not ok - $1"; fail=$((fail + 1))
+	fi
+}
+
+# guest_suites LABEL LOG VM-RUN-ARGS...: boot a guest that runs
+# guest-check.sh (staged by stage-tests.sh), count its TAP lines and the
+# guest's own outcome (exit status, kernel splat).
+guest_suites() {
+	local label=$1 log=$2 vmrc p s f
+	shift 2
+	tools/vm/run "$@" 2>&1 | tee "$log"
+	vmrc=${PIPESTATUS[0]}
+	p=$(grep -cE '^ok [0-9-]' "$log" | tr -d ' ')
+	s=$(grep -cE '^ok [0-9-].*# SKIP' "$log" | tr -d ' ')
+	f=$(grep -cE '^not ok [0-9-]' "$log" | tr -d ' ')
+	pass=$((pass + p - s)) skip=$((skip + s)) fail=$((fail + f))
+	case $vmrc in
+	0) ;;
+	125) result "$label: no kernel splat in dmesg" 1 ;;
+	124) result "$label: guest finished in time" 1 ;;
+	*) result "$label: guest run completed (status $vmrc)" 1 ;;
+	esac
+	[ "$vmrc" = 125 ] || result "$label: no kernel splat in dmesg" 0
+}
