@@ -129,6 +129,29 @@ def targets(res):
     return t
 
 
+def headline_md(res):
+    """The README's table: deterministic medians, one row per size."""
+    mode = "deterministic" if res["latency"].get("deterministic") else \
+        "wallclock"
+    rows = res["latency"].get(mode) or []
+    mechs = [m for m in MECH_ORDER if any(r["mech"] == m for r in rows)]
+    sizes = sorted({r["size"] for r in rows})
+    out = ["| size | " + " | ".join(mechs) +
+           " | fastipc / binder | fastipc / shm-futex |",
+           "|---" * (len(mechs) + 3) + "|"]
+    for s in sizes:
+        cells = []
+        for m in mechs:
+            r = find(rows, m, s)
+            cells.append(fmt_ns(r["median_ns"]) if r else "-")
+        f = find(rows, "fastipc", s)
+        out.append("| %s | %s | %s | %s |" % (
+            SIZES_LABEL.get(s, s), " | ".join(cells),
+            fmt_ratio(f.get("ratio_binder")) if f else "-",
+            fmt_ratio(f.get("ratio_futex")) if f else "-"))
+    return out
+
+
 def gnuplot(script, cwd):
     try:
         subprocess.run(["gnuplot"], input=script.encode(), cwd=cwd,
@@ -317,6 +340,8 @@ def main():
     with open(os.path.join(outdir, "results.json"), "w") as f:
         json.dump(res, f, indent=1, sort_keys=True)
         f.write("\n")
+    with open(os.path.join(outdir, "headline.md"), "w") as f:
+        f.write("\n".join(headline_md(res)) + "\n")
     with open(os.path.join(outdir, "summary.txt"), "w") as f:
         f.write("\n".join(lines) + "\n")
     print("\n".join(lines))
