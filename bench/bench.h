@@ -79,6 +79,7 @@ void msg_stamp(void *buf, size_t len, uint64_t seq, bool reply);
 void *msg_prepare(size_t len, uint64_t seq, bool reply);
 bool msg_check(const void *buf, size_t len, uint64_t seq, bool reply);
 uint64_t msg_seq(const void *buf, size_t len);
+void msg_corrupt(uint64_t seq, int dirs);
 
 /* stats.c */
 int cmp_u64(const void *a, const void *b);
@@ -93,6 +94,7 @@ void *shared_alloc(size_t size);
 int write_full(int fd, const void *buf, size_t len);
 int read_full(int fd, void *buf, size_t len);
 int reap(pid_t pid);
+pid_t fork_child(void);
 int send_fd(int sock, int fd);
 int recv_fd(int sock);
 void die(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));

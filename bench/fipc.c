@@ -218,7 +218,7 @@ pid_t fb_spawn_server(size_t area, uint32_t node_flags, bool ctx_mgr,
 
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv))
 		return -errno;
-	pid = fork();
+	pid = fork_child();
 	if (pid < 0)
 		return -errno;
 	if (!pid) {

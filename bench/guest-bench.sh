@@ -6,7 +6,8 @@
 # belong to MODE and unloads fastipc.  Exit status: non-zero when any part
 # failed (wrong payload bytes above all) or the module did not unload.
 #
-#   deterministic  latency table (one vCPU, -icount), handle scale
+#   deterministic  latency table (one vCPU, -icount), handle scale,
+#                  priority inheritance
 #   wallclock      latency table, scaling (2 vCPUs), priority inheritance
 #   smoke          a few round trips of every mechanism, a small handle
 #                  scale and priority run (make check, make bench-smoke)
@@ -24,10 +25,36 @@ run() {
 	echo "# ---- fastipc-bench $* ----"
 	./fastipc-bench "$@" || { rc=1; echo "# fastipc-bench $1 FAILED"; }
 }
+# Every mechanism must fail loudly when one byte of a request, or of a
+# reply, is wrong (fastipc-bench latency -X).
+fault_injection() {
+	for m in fastipc fastipc-16m binder pipe unix-stream unix-seqpacket \
+		 shm-eventfd shm-futex; do
+		[ "$m" != binder ] || [ -e /dev/binder ] || continue
+		for d in req rep; do
+			if ./fastipc-bench latency -q -m "$m" -X 5 -D "$d" \
+			   >/tmp/fi.log 2>&1; then
+				echo "# $m: a wrong byte in the $d went unnoticed"
+				rc=1
+			elif grep -q '^@B unavailable' /tmp/fi.log; then
+				echo "# $m: not available, fault injection not run"
+				rc=1
+			elif grep -q 'WRONG PAYLOAD BYTES' /tmp/fi.log; then
+				echo "# $m: wrong byte in the $d detected"
+			else
+				echo "# $m: the $d run failed for another reason:"
+				sed 's/^/#   /' /tmp/fi.log
+				rc=1
+			fi
+		done
+	done
+}
+
 case $mode in
 deterministic)
 	run latency -l deterministic -x "$x"
 	run handles
+	run prio
 	;;
 wallclock)
 	run latency -l wallclock -x "$x" -r 11
@@ -38,11 +65,20 @@ smoke)
 	run latency -q -l smoke
 	run handles -q
 	run prio -q
+	fault_injection
 	;;
 *)
 	echo "guest-bench.sh: unknown mode $mode"
 	rc=2
 	;;
 esac
-rmmod fastipc || { echo "# rmmod fastipc failed"; rc=1; }
+# Peers of killed processes are torn down asynchronously: give it time.
+for i in 1 2 3 4 5 6 7 8 9 10; do
+	rmmod fastipc 2>/dev/null && break
+	sleep 1
+done
+if lsmod | grep -q '^fastipc '; then
+	echo "# rmmod fastipc failed"
+	rc=1
+fi
 exit $rc

@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "bench.h"
@@ -40,12 +41,21 @@ static void on_sigchld(int sig)
 {
 	static const char msg[] =
 		"fastipc-bench: FAIL: a server exited during the run\n@B fail\n";
+	static const char bad[] =
+		"fastipc-bench: FAIL: a server saw WRONG PAYLOAD BYTES\n@B fail\n";
+	int st = 0;
 
 	(void)sig;
 	if (servers_may_exit)
 		return;
-	if (write(2, msg, sizeof(msg) - 1) < 0)
+	/* Only async-signal-safe calls here. */
+	if (waitpid(-1, &st, WNOHANG) > 0 && WIFEXITED(st) &&
+	    WEXITSTATUS(st) == 3) {
+		if (write(2, bad, sizeof(bad) - 1) < 0)
+			_exit(1);
+	} else if (write(2, msg, sizeof(msg) - 1) < 0) {
 		_exit(1);
+	}
 	_exit(1);
 }
 
@@ -60,7 +70,11 @@ struct cell {
 static void usage(void)
 {
 	fprintf(stderr,
-		"usage: fastipc-bench latency [-q] [-r ROUNDS] [-x FACTOR] [-M MAXSIZE] [-l LABEL]\n");
+		"usage: fastipc-bench latency [-q] [-r ROUNDS] [-x FACTOR] [-M MAXSIZE] [-l LABEL]\n"
+		"                             [-m MECH] [-X SEQ [-D req|rep]]\n"
+		"  -m MECH  run only this mechanism\n"
+		"  -X SEQ   send round trip SEQ with one wrong byte (must fail)\n"
+		"  -D DIR   in the request (req, default) or the reply (rep)\n");
 	exit(2);
 }
 
@@ -76,7 +90,9 @@ int cmd_latency(int argc, char **argv)
 	static struct cell cells[NMECH][NSIZE];
 	const unsigned int *iters = iters_full;
 	unsigned int rounds = 7, r, si, k, i, warm, n;
-	const char *label = "default";
+	const char *label = "default", *only = NULL;
+	uint64_t bad_seq = 0;
+	int bad_dir = 1;
 	size_t maxsize = 16 * MIB, fmax;
 	struct srv_stats *srv;
 	double factor = 1.0;
@@ -84,7 +100,7 @@ int cmd_latency(int argc, char **argv)
 	int opt, ret, pipe_i = 2, binder_i = 1, futex_i = 6;
 	bool quick = false;
 
-	while ((opt = getopt(argc, argv, "qr:x:M:l:")) != -1) {
+	while ((opt = getopt(argc, argv, "qr:x:M:l:m:X:D:")) != -1) {
 		switch (opt) {
 		case 'q':
 			quick = true;
@@ -104,6 +120,15 @@ int cmd_latency(int argc, char **argv)
 		case 'l':
 			label = optarg;
 			break;
+		case 'm':
+			only = optarg;
+			break;
+		case 'X':
+			bad_seq = strtoull(optarg, NULL, 0);
+			break;
+		case 'D':
+			bad_dir = strcmp(optarg, "rep") ? 1 : 2;
+			break;
 		default:
 			usage();
 		}
@@ -112,7 +137,7 @@ int cmd_latency(int argc, char **argv)
 		usage();
 	if (pin_cpu(0))
 		note("cannot pin to CPU 0: %s", strerror(errno));
-	signal(SIGCHLD, on_sigchld);
+	msg_corrupt(bad_seq, bad_dir);
 
 	srv = shared_alloc(NMECH * sizeof(*srv));
 	if (!srv)
@@ -127,6 +152,8 @@ int cmd_latency(int argc, char **argv)
 
 		init[k](&mechs[k]);
 		mechs[k].srv = &srv[k];
+		if (only && strcmp(only, mechs[k].name))
+			continue;
 		ret = mechs[k].setup(&mechs[k], max);
 		if (ret) {
 			note("%s: not available (%s), skipped", mechs[k].name,
@@ -138,6 +165,8 @@ int cmd_latency(int argc, char **argv)
 	}
 	if (msg_init(fmax))
 		die("out of memory");
+	/* From now on a server that exits is a failure. */
+	signal(SIGCHLD, on_sigchld);
 
 	printf("%s meta cmd=latency label=%s rounds=%u quick=%d factor=%g\n",
 	       OUT_TAG, label, rounds, quick, factor);

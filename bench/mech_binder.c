@@ -26,15 +26,20 @@ static int binder_setup(struct mech *m, size_t max)
 	m->priv = p;
 	if (max > MIB)
 		max = MIB;
-	m->pid = fork();
+	m->pid = fork_child();
 	if (m->pid < 0)
 		return -errno;
 	if (!m->pid) {
 		struct bb_peer s;
+		int i;
 
 		close(sync[0]);
-		if (msg_init(max) || bb_open(&s) || bb_become_ctx_mgr(&s))
+		if (msg_init(max) || bb_open(&s))
 			_exit(2);
+		/* A previous manager's teardown may still be running. */
+		for (i = 0; bb_become_ctx_mgr(&s); i++)
+			if (errno != EBUSY || i > 300 || usleep(10000))
+				_exit(2);
 		if (write(sync[1], "r", 1) != 1)
 			_exit(2);
 		close(sync[1]);

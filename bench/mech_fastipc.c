@@ -37,19 +37,22 @@ static int fastipc_setup(struct mech *m, size_t max)
 		max = f->area;
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sync))
 		return -errno;
-	m->pid = fork();
+	m->pid = fork_child();
 	if (m->pid < 0)
 		return -errno;
 	if (!m->pid) {
 		struct fb_peer p;
 		uint32_t node = 0;
+		int i;
 
 		close(sync[0]);
 		if (msg_init(max) || fb_open(&p, fb_area_size(f->area)) ||
 		    fb_node_create(&p, 0, 0xfa57, &node))
 			_exit(2);
-		if (f->ctx_mgr && fb_set_ctx_mgr(&p, node))
-			_exit(2);
+		/* A previous manager's teardown may still be running. */
+		for (i = 0; f->ctx_mgr && fb_set_ctx_mgr(&p, node); i++)
+			if (errno != EBUSY || i > 300 || usleep(10000))
+				_exit(2);
 		efd = fb_export(&p, node);
 		if (efd < 0 || send_fd(sync[1], efd))
 			_exit(2);

@@ -167,7 +167,7 @@ static int chan_setup(struct mech *m, size_t max)
 		b[0] = a[0];
 		b[1] = a[1];
 	}
-	m->pid = fork();
+	m->pid = fork_child();
 	if (m->pid < 0)
 		return -errno;
 	if (!m->pid) {

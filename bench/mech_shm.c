@@ -143,7 +143,7 @@ static int shm_setup(struct mech *m, size_t max)
 		if (s->efd_req < 0 || s->efd_rep < 0)
 			return -errno;
 	}
-	m->pid = fork();
+	m->pid = fork_child();
 	if (m->pid < 0)
 		return -errno;
 	if (!m->pid)

@@ -22,6 +22,25 @@ static __thread unsigned char *out[2];	/* send buffers: body + stamps */
 static __thread size_t out_tail[2];	/* where out[k] carries a tail stamp */
 static __thread size_t msg_max;
 
+/* Fault injection (fastipc-bench latency -X): see msg_corrupt(). */
+static uint64_t corrupt_seq;
+static int corrupt_dirs;
+static __thread unsigned char *dirty;	/* the byte flipped last time */
+
+/**
+ * msg_corrupt() - make message @seq go out with one wrong byte.
+ * @seq: the sequence number (0: never).
+ * @dirs: 1 the request, 2 the reply, 3 both.
+ *
+ * Used to prove that the checks catch a bad byte; call before forking
+ * the servers.
+ */
+void msg_corrupt(uint64_t seq, int dirs)
+{
+	corrupt_seq = seq;
+	corrupt_dirs = dirs;
+}
+
 int msg_init(size_t max)
 {
 	size_t i;
@@ -74,11 +93,21 @@ void *msg_prepare(size_t len, uint64_t seq, bool reply)
 {
 	int k = parity(seq, reply);
 
+	if (dirty) {
+		*dirty ^= 0x10;
+		dirty = NULL;
+	}
 	/* Put back the body bytes the previous tail stamp covered. */
 	if (out_tail[k] && out_tail[k] != len)
 		memcpy(out[k] + out_tail[k] - 8, pat[k] + out_tail[k] - 8, 8);
 	msg_stamp(out[k], len, seq, reply);
 	out_tail[k] = len >= 16 ? len : 0;
+	if (corrupt_seq && seq == corrupt_seq &&
+	    (corrupt_dirs & (reply ? 2 : 1))) {
+		/* One flipped byte in the middle, repaired by the next call. */
+		out[k][len / 2] ^= 0x10;
+		dirty = out[k] + len / 2;
+	}
 	return out[k];
 }
 

@@ -61,7 +61,7 @@ static int param_write(int v)
 
 static pid_t start_hog(void)
 {
-	pid_t pid = fork();
+	pid_t pid = fork_child();
 
 	if (!pid) {
 		volatile uint64_t x = 0;

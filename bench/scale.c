@@ -56,7 +56,7 @@ static pid_t bb_spawn_server(int threads, struct srv_stats *st)
 
 	if (pipe(sync))
 		return -errno;
-	pid = fork();
+	pid = fork_child();
 	if (pid < 0)
 		return -errno;
 	if (!pid) {
@@ -151,7 +151,7 @@ static double run_clients(bool binder, unsigned int clients, unsigned int ms,
 		die("pipe: %s", strerror(errno));
 	memset((void *)res, 0, MAXC * sizeof(*res));
 	for (i = 0; i < clients; i++) {
-		pids[i] = fork();
+		pids[i] = fork_child();
 		if (pids[i] < 0)
 			die("fork: %s", strerror(errno));
 		if (!pids[i]) {

@@ -6,7 +6,8 @@
 # twice in QEMU:
 #
 #   1. deterministic mode (tools/vm/run -d: -icount shift=0,sleep=off, one
-#      vCPU): the headline latency table, handle scale;
+#      vCPU): the headline latency table, handle scale, the
+#      priority-inheritance demo;
 #   2. wall-clock mode (-c 2): latency again (client and server pinned to
 #      CPU 0), scaling over 2 vCPUs, the priority-inheritance demo.
 #
