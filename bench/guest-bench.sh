@@ -8,7 +8,8 @@
 #
 #   deterministic  latency table (one vCPU, -icount), handle scale,
 #                  priority inheritance
-#   wallclock      latency table, scaling (2 vCPUs), priority inheritance
+#   wallclock      latency table, priority inheritance (all on CPU 0)
+#   scale          scaling over 2 vCPUs (boot with idle=poll)
 #   smoke          a few round trips of every mechanism, a small handle
 #                  scale and priority run (make check, make bench-smoke)
 mode=${1:-smoke}
@@ -58,8 +59,10 @@ deterministic)
 	;;
 wallclock)
 	run latency -l wallclock -x "$x" -r 11
-	run scale -r 5
 	run prio
+	;;
+scale)
+	run scale -r 5
 	;;
 smoke)
 	run latency -q -l smoke

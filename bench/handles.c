@@ -89,7 +89,9 @@ int cmd_handles(int argc, char **argv)
 			owners = (unsigned int)atoi(optarg);
 			break;
 		default:
-			fprintf(stderr, "usage: fastipc-bench handles [-q] [-n N] [-o OWNERS] [-r ROUNDS] [-i ITERS]\n");
+			fprintf(stderr,
+				"usage: fastipc-bench handles [-q] [-n N] [-o OWNERS]\n"
+				"                             [-r ROUNDS] [-i ITERS]\n");
 			return 2;
 		}
 	}
@@ -183,13 +185,17 @@ int cmd_handles(int argc, char **argv)
 	if (fb_client_quit(&a))
 		kill(pid, SIGKILL);
 	ret = reap(pid);
-	printf("%s handles handles=%u rt_1_ns=%llu rt_many_ns=%llu p99_1_ns=%llu p99_many_ns=%llu ratio=%.4f slab_kib_before=%ld slab_kib_nodes=%ld slab_kib_handles=%ld bytes_per_node=%.1f bytes_per_handle=%.1f\n",
-	       OUT_TAG, n + 1,
+	printf("%s handles handles=%u", OUT_TAG, n + 1);
+	printf(" rt_1_ns=%llu rt_many_ns=%llu",
 	       (unsigned long long)pct_u64(ta, (size_t)rounds * iters, 50),
-	       (unsigned long long)pct_u64(tb, (size_t)rounds * iters, 50),
+	       (unsigned long long)pct_u64(tb, (size_t)rounds * iters, 50));
+	printf(" p99_1_ns=%llu p99_many_ns=%llu",
 	       (unsigned long long)pct_u64(ta, (size_t)rounds * iters, 99),
-	       (unsigned long long)pct_u64(tb, (size_t)rounds * iters, 99),
-	       median_double(ratio, rounds), s0, s1, s2,
+	       (unsigned long long)pct_u64(tb, (size_t)rounds * iters, 99));
+	printf(" ratio=%.4f slab_kib_before=%ld slab_kib_nodes=%ld",
+	       median_double(ratio, rounds), s0, s1);
+	printf(" slab_kib_handles=%ld bytes_per_node=%.1f bytes_per_handle=%.1f\n",
+	       s2,
 	       (double)(s1 - s0) * 1024.0 / n - (double)(s2 - s1) * 1024.0 / n,
 	       (double)(s2 - s1) * 1024.0 / n);
 	t0 = now_ns();

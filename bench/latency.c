@@ -30,7 +30,8 @@
 static const size_t sizes[NSIZE] = {
 	8, 64, 4096, 65536, MIB, 4 * MIB, 16 * MIB
 };
-/* Measured round trips per visit, and warm-ups, per size. */
+
+/* Measured round trips per visit (plus a tenth, at least 1, warm-up). */
 static const unsigned int iters_full[NSIZE] = { 400, 400, 300, 60, 8, 3, 2 };
 static const unsigned int iters_quick[NSIZE] = { 20, 20, 10, 4, 2, 0, 0 };
 #define OTHERS_MAX	MIB	/* every mechanism but fastipc stops here */
@@ -67,7 +68,7 @@ struct cell {
 	uint64_t cli_sc, srv_sc, rts;
 };
 
-static void usage(void)
+static void latency_usage(void)
 {
 	fprintf(stderr,
 		"usage: fastipc-bench latency [-q] [-r ROUNDS] [-x FACTOR] [-M MAXSIZE] [-l LABEL]\n"
@@ -130,11 +131,11 @@ int cmd_latency(int argc, char **argv)
 			bad_dir = strcmp(optarg, "rep") ? 1 : 2;
 			break;
 		default:
-			usage();
+			latency_usage();
 		}
 	}
 	if (!rounds || factor <= 0)
-		usage();
+		latency_usage();
 	if (pin_cpu(0))
 		note("cannot pin to CPU 0: %s", strerror(errno));
 	msg_corrupt(bad_seq, bad_dir);
@@ -293,12 +294,15 @@ int cmd_latency(int argc, char **argv)
 			mn = c->t[0];
 			mx = c->t[c->n - 1];
 			med = (double)p50;
-			printf("%s lat label=%s mech=%s size=%zu n=%zu rounds=%u median_ns=%llu p99_ns=%llu min_ns=%llu max_ns=%llu mean_ns=%.0f",
+			printf("%s lat label=%s mech=%s size=%zu n=%zu rounds=%u",
 			       OUT_TAG, label, mechs[k].name, sizes[si], c->n,
-			       c->rounds, (unsigned long long)p50,
+			       c->rounds);
+			printf(" median_ns=%llu p99_ns=%llu min_ns=%llu",
+			       (unsigned long long)p50,
 			       (unsigned long long)p99,
-			       (unsigned long long)mn, (unsigned long long)mx,
-			       mean);
+			       (unsigned long long)mn);
+			printf(" max_ns=%llu mean_ns=%.0f",
+			       (unsigned long long)mx, mean);
 			if (np)
 				printf(" ratio_pipe=%.4f",
 				       median_double(rp, np));

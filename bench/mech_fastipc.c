@@ -4,7 +4,9 @@
  * (handle 0) and both sides map a 4 MiB receive area, as binder's client
  * and server do here.  "fastipc-16m": a second server reached through an
  * exported and imported handle, 16 MiB areas, so 16 MiB payloads fit (and
- * the cost of a bigger area shows).  A round trip is one WRITE_READ on each side: the client's carries the
+ * the cost of a bigger area shows).
+ *
+ * A round trip is one WRITE_READ on each side: the client's carries the
  * FREE of the previous reply (when it had a buffer) and the CALL, and
  * waits for the reply; the server's carries the FREE of the request, the
  * REPLY, and waits for the next call.

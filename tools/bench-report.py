@@ -319,12 +319,12 @@ def main():
         if isinstance(p, str):
             lines.append("priority inheritance: " + p)
         else:
-            lines.append("%-22s %10s %10s %10s" %
-                         ("case", "p50", "p99", "max"))
+            lines.append("%-22s %10s %10s %10s %10s" %
+                         ("case", "p50", "p99", "max", "mean"))
             for r in p:
-                lines.append("%-22s %10s %10s %10s" % (
+                lines.append("%-22s %10s %10s %10s %10s" % (
                     r["case"], fmt_ns(r["p50_ns"]), fmt_ns(r["p99_ns"]),
-                    fmt_ns(r["max_ns"])))
+                    fmt_ns(r["max_ns"]), fmt_ns(r.get("mean_ns"))))
         lines.append("")
     lines.append("# Targets (reported, never enforced)")
     for t in res["targets"]:
