@@ -76,5 +76,6 @@ FASTIPC_BENCH_HOST_LOAD="$(IFS=';'; echo "${loads[*]}")" \
 	wallclock="$out/guest-wallclock.log" \
 	wallclock-idle-poll="$out/guest-scale.log" || status=1
 echo
-echo "make bench: results in $out (results.json, summary.txt, *.png)"
+echo "make bench: results in $out (results.json, summary.txt, *.png)," \
+	"$((SECONDS / 60)) min $((SECONDS % 60)) s"
 exit "$status"
