@@ -44,7 +44,8 @@ struct srv_stats {
  * @syscalls: client system calls for round trips.
  * @pid: the server process.
  * @setup: fork the server and connect; return 0, or -errno (skipped).
- * @batch: tell the server that @count round trips of @len follow.
+ * @batch: tell the server that @count round trips of @len follow, the
+ *	first with sequence number @first (0: any sequence numbers).
  * @rt: one round trip of @len bytes, sequence number @seq.  Return 0, or
  *	-errno on a failure (verification failures are -EBADMSG).
  * @finish: tell the server to exit and reap it; return its exit status.
@@ -57,7 +58,8 @@ struct mech {
 	uint64_t syscalls;
 	pid_t pid;
 	int (*setup)(struct mech *m, size_t max);
-	int (*batch)(struct mech *m, size_t len, uint64_t count);
+	int (*batch)(struct mech *m, size_t len, uint64_t count,
+		     uint64_t first);
 	int (*rt)(struct mech *m, size_t len, uint64_t seq);
 	int (*finish)(struct mech *m);
 };

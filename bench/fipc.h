@@ -28,7 +28,7 @@
 struct fb_batch {
 	uint64_t len;
 	uint64_t count;		/* 0: the server exits */
-	uint64_t first;		/* sequence number of the first request */
+	uint64_t first;		/* first request's sequence number, 0: any */
 };
 
 /**

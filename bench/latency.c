@@ -60,6 +60,20 @@ static void on_sigchld(int sig)
 	_exit(1);
 }
 
+/* After a failed round trip: did the server exit, and how?  (<0: no.) */
+static int server_status(struct mech *m)
+{
+	int i, st;
+
+	servers_may_exit = 1;	/* we reap it here */
+	for (i = 0; i < 100; i++) {
+		if (waitpid(m->pid, &st, WNOHANG) == m->pid)
+			return WIFEXITED(st) ? WEXITSTATUS(st) : 128;
+		usleep(10000);
+	}
+	return -1;
+}
+
 struct cell {
 	uint64_t *t;		/* samples, ns */
 	size_t n;
@@ -205,7 +219,7 @@ int cmd_latency(int argc, char **argv)
 				sc0 = m->syscalls;
 				ssc0 = m->srv->syscalls;
 				srt0 = m->srv->rts;
-				ret = m->batch(m, len, warm + n);
+				ret = m->batch(m, len, warm + n, seq);
 				if (ret)
 					die("%s: batch of %zu B: %s", m->name,
 					    len, strerror(-ret));
@@ -213,6 +227,9 @@ int cmd_latency(int argc, char **argv)
 					t0 = now_ns();
 					ret = m->rt(m, len, seq);
 					t1 = now_ns();
+					if (ret && ret != -EBADMSG &&
+					    server_status(m) == 3)
+						ret = -EBADMSG;	/* server saw it */
 					if (ret)
 						die("%s: round trip %llu of %zu B: %s",
 						    m->name,

@@ -62,9 +62,10 @@ static int binder_setup(struct mech *m, size_t max)
 	return 0;
 }
 
-static int binder_batch(struct mech *m, size_t len, uint64_t count)
+static int binder_batch(struct mech *m, size_t len, uint64_t count,
+			uint64_t first)
 {
-	struct fb_batch b = { len, count, 0 };
+	struct fb_batch b = { len, count, first };
 	const void *r;
 	size_t rlen;
 
@@ -93,7 +94,7 @@ static int binder_finish(struct mech *m)
 {
 	struct bb_peer *p = m->priv;
 
-	if (binder_batch(m, 0, 0))
+	if (binder_batch(m, 0, 0, 0))
 		kill(m->pid, SIGKILL);
 	bb_close(p);
 	return reap(m->pid);

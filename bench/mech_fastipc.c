@@ -104,9 +104,10 @@ static int fastipc_call(struct fb_mech *f, uint64_t code, const void *data,
 	return 0;
 }
 
-static int fastipc_batch(struct mech *m, size_t len, uint64_t count)
+static int fastipc_batch(struct mech *m, size_t len, uint64_t count,
+			 uint64_t first)
 {
-	struct fb_batch b = { len, count, 0 };
+	struct fb_batch b = { len, count, first };
 	struct fastipc_ret r;
 
 	return fastipc_call(m->priv, FB_CODE_BATCH, &b, sizeof(b), &r);
@@ -134,7 +135,7 @@ static int fastipc_rt(struct mech *m, size_t len, uint64_t seq)
 static int fastipc_finish(struct mech *m)
 {
 	struct fb_mech *f = m->priv;
-	int ret = fastipc_batch(m, 0, 0);
+	int ret = fastipc_batch(m, 0, 0, 0);
 
 	if (ret)
 		kill(m->pid, SIGKILL);
