@@ -25,12 +25,13 @@
 #   BENCH_QUICK=1   the smoke run only (a few round trips per mechanism)
 #   BENCH_FACTOR=F  scale the number of round trips (default 1)
 #   BENCH_OUT=DIR   write the results somewhere else
+#   BENCH_KERNEL=R  another kernel release of tools/kernels.sh (e.g. 6.12)
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 tools/deps.sh
 k=$(tools/kernels.sh)
-k=${k%%$'\n'*}
+k=${BENCH_KERNEL:-${k%%$'\n'*}}
 make -s KVER="$k" module
 make -s bench-build
 bin=build/bench/fastipc-bench
