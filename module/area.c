@@ -195,8 +195,11 @@ static void fastipc_area_put(struct fastipc_area *area, unsigned long idx)
 	unsigned long *oneway = fastipc_area_bitmap(area, 2);
 	unsigned long end;
 
-	end = min(find_next_bit(start, nbits, idx + 1),
-		  find_next_zero_bit(area->used, nbits, idx));
+	/* The run of used granules, cut at the next buffer's start: both
+	 * searches stay within the buffer, whatever the area's size.
+	 */
+	end = find_next_zero_bit(area->used, nbits, idx);
+	end = find_next_bit(start, end, idx + 1);
 	bitmap_clear(area->used, idx, end - idx);
 	__clear_bit(idx, start);
 	__clear_bit(idx, fastipc_area_bitmap(area, 3));

@@ -113,6 +113,7 @@ struct fastipc_area {
  * @pending: received synchronous transactions not yet answered.
  * @threads: threads by pid.
  * @nodes: nodes owned by the peer (&fastipc_node.owner_entry).
+ * @nodes_dead: nodes fastipc_nodes_die() went through, moved off @nodes.
  * @refs: references by handle number.
  * @nr_handles: live handles in @refs.
  * @refs_closed: the peer is released, no reference may be added.
@@ -136,6 +137,7 @@ struct fastipc_peer {
 	struct list_head pending;
 	struct xarray threads;
 	struct list_head nodes;
+	struct list_head nodes_dead;
 	struct xarray refs;
 	unsigned int nr_handles;
 	bool refs_closed;
@@ -167,6 +169,8 @@ struct fastipc_peer {
  * @boosted: the thread runs at a lent priority (prio.c).
  * @prio_base: the thread's own state before it was raised.
  * @prio_lent: the state fastipc last gave it.
+ * @gone: fastipc_thread_exit() ran or runs (under the peer's lock).
+ * @rcu: frees the thread after a grace period (lookups run under RCU).
  */
 struct fastipc_thread {
 	struct kref kref;
@@ -185,6 +189,8 @@ struct fastipc_thread {
 	bool boosted;
 	struct fastipc_prio prio_base;
 	struct fastipc_prio prio_lent;
+	bool gone;
+	struct rcu_head rcu;
 };
 
 /**
@@ -197,7 +203,8 @@ struct fastipc_thread {
  * @dead: the owner died.
  * @refs: &struct fastipc_ref of every peer holding a handle.
  * @remote_refs: references held by peers other than @owner.
- * @owner_entry: link in &fastipc_peer.nodes (under owner->lock).
+ * @owner_entry: link in &fastipc_peer.nodes, or .nodes_dead once its owner
+ *	died (under owner->lock).
  * @released_work: NODE_RELEASED record for the owner.
  * @released_queued: @released_work is on the owner's todo list.
  * @death_done: fastipc_nodes_die() handled the node (under owner->lock).
@@ -291,12 +298,13 @@ struct fastipc_msg {
  * @to: the peer the request went to (counted).
  * @server: thread that took the request.
  * @pending_entry: link in &fastipc_peer.pending while being served.
- * @msg: the payload travelling now (request, then reply).
+ * @lend: the priority lent to the thread serving it (prio.c).
+ * @handoff: handed to an idle thread already raised to @lend.
  * @reply_op: %FASTIPC_RET_REPLY, %FASTIPC_RET_DEAD_REPLY or
  *	%FASTIPC_RET_FAILED_REPLY once answered.
  * @reason: &enum fastipc_reason for failures.
- * @lend: the priority lent to the thread serving it (prio.c).
- * @handoff: handed to an idle thread already raised to @lend.
+ * @msg: the payload travelling now (request, then reply).  Last: only its
+ *	header is cleared for a new transaction.
  */
 struct fastipc_txn {
 	struct fastipc_work work;
@@ -309,11 +317,11 @@ struct fastipc_txn {
 	struct fastipc_peer *to;
 	struct fastipc_thread *server;
 	struct list_head pending_entry;
-	struct fastipc_msg msg;
-	u32 reply_op;
-	u32 reason;
 	struct fastipc_prio lend;
 	bool handoff;
+	u32 reply_op;
+	u32 reason;
+	struct fastipc_msg msg;
 };
 
 extern const struct file_operations fastipc_fops;

@@ -369,8 +369,12 @@ static struct fastipc_node *fastipc_next_dying(struct fastipc_peer *owner)
 {
 	struct fastipc_node *node, *found = NULL;
 
+	/* Handled nodes move to nodes_dead: each node is looked at once. */
 	spin_lock(&owner->lock);
-	list_for_each_entry(node, &owner->nodes, owner_entry) {
+	while ((node = list_first_entry_or_null(&owner->nodes,
+						struct fastipc_node,
+						owner_entry))) {
+		list_move_tail(&node->owner_entry, &owner->nodes_dead);
 		if (node->death_done || !kref_get_unless_zero(&node->kref))
 			continue;
 		node->death_done = true;
@@ -398,6 +402,7 @@ void fastipc_nodes_die(struct fastipc_peer *owner)
 				fastipc_death_queue(ref);
 		spin_unlock(&node->lock);
 		fastipc_node_put(node);
+		cond_resched();
 	}
 
 	spin_lock(&fastipc_cm_lock);

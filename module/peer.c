@@ -24,6 +24,7 @@ struct fastipc_peer *fastipc_peer_create(void)
 	INIT_LIST_HEAD(&peer->idle);
 	INIT_LIST_HEAD(&peer->pending);
 	INIT_LIST_HEAD(&peer->nodes);
+	INIT_LIST_HEAD(&peer->nodes_dead);
 	init_waitqueue_head(&peer->poll_wait);
 	xa_init(&peer->threads);
 	xa_init_flags(&peer->refs, XA_FLAGS_ALLOC1);
@@ -56,6 +57,8 @@ void fastipc_peer_put(struct fastipc_peer *peer)
 	kref_put(&peer->kref, fastipc_peer_free);
 }
 
+static void fastipc_threads_reap(struct fastipc_peer *peer);
+
 /**
  * fastipc_thread_get() - the calling thread's state in @peer.
  * @peer: the peer the caller acts on (the caller shares its mm).
@@ -70,11 +73,15 @@ struct fastipc_thread *fastipc_thread_get(struct fastipc_peer *peer)
 
 	rcu_read_lock();
 	thread = xa_load(&peer->threads, pid);
-	if (thread && !kref_get_unless_zero(&thread->kref))
+	if (thread && (thread->task != current ||
+		       !kref_get_unless_zero(&thread->kref)))
 		thread = NULL;
 	rcu_read_unlock();
 	if (thread)
 		return thread;
+
+	/* A new thread: first forget the ones that died without a word. */
+	fastipc_threads_reap(peer);
 
 	thread = kzalloc(sizeof(*thread), GFP_KERNEL);
 	if (!thread)
@@ -119,7 +126,8 @@ static void fastipc_thread_free(struct kref *kref)
 		fastipc_stat_dec(FASTIPC_STAT_BOOSTED);
 	put_task_struct(thread->task);
 	fastipc_stat_dec(FASTIPC_STAT_THREADS);
-	kfree(thread);
+	/* fastipc_thread_get() and the reaper look threads up under RCU. */
+	kfree_rcu(thread, rcu);
 }
 
 void fastipc_thread_put(struct fastipc_thread *thread)
@@ -168,16 +176,26 @@ static void fastipc_work_abandon(struct fastipc_peer *peer,
 }
 
 /**
- * fastipc_thread_exit() - a thread leaves the peer (LOOPER_EXIT).
- * @thread: the calling thread.
+ * fastipc_thread_exit() - a thread leaves the peer.
+ * @thread: the calling thread (LOOPER_EXIT), or a thread that exited
+ *	without saying so (see fastipc_threads_reap()).
  *
  * Its own queued work is answered as if it had died; the transactions it
  * was serving stay pending, any other thread of the peer may answer them.
+ * Only the first of concurrent callers does the work.
  */
 void fastipc_thread_exit(struct fastipc_thread *thread)
 {
 	struct fastipc_peer *peer = thread->peer;
 	LIST_HEAD(left);
+	bool gone;
+
+	spin_lock(&peer->lock);
+	gone = thread->gone;
+	thread->gone = true;
+	spin_unlock(&peer->lock);
+	if (gone)
+		return;
 
 	fastipc_thread_unhand(thread);
 	spin_lock(&peer->lock);
@@ -193,6 +211,34 @@ void fastipc_thread_exit(struct fastipc_thread *thread)
 	fastipc_prio_restore(thread);
 	if (xa_cmpxchg(&peer->threads, thread->pid, thread, NULL, 0) == thread)
 		fastipc_thread_put(thread);
+}
+
+/*
+ * Forget the threads of @peer whose task exited without LOOPER_EXIT (or
+ * whose thread ID now belongs to the caller: their task is gone).  None of
+ * them can be inside a fastipc call.  Called before a new thread is added,
+ * so the table holds at most the live threads plus those that exited since.
+ */
+static void fastipc_threads_reap(struct fastipc_peer *peer)
+{
+	struct fastipc_thread *t;
+	unsigned long index;
+
+	/* Threads are freed after a grace period: safe to look at here. */
+	rcu_read_lock();
+	xa_for_each(&peer->threads, index, t) {
+		if (t->task == current ||
+		    (index != task_pid_nr(current) &&
+		     !(READ_ONCE(t->task->flags) & PF_EXITING)))
+			continue;
+		if (!kref_get_unless_zero(&t->kref))
+			continue;
+		rcu_read_unlock();
+		fastipc_thread_exit(t);
+		fastipc_thread_put(t);
+		rcu_read_lock();
+	}
+	rcu_read_unlock();
 }
 
 /**

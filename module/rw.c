@@ -134,7 +134,7 @@ static void fastipc_take_msg(struct fastipc_peer *peer,
 		if (msg->has_buf)
 			fastipc_area_deliver(peer, msg->offset);
 	}
-	d->msg = *msg;
+	memcpy(&d->msg, msg, offsetof(struct fastipc_msg, inline_data));
 	msg->nodes = NULL;
 	msg->files = NULL;
 	msg->has_buf = false;
@@ -225,15 +225,21 @@ static void fastipc_time_out(struct fastipc_thread *thread,
 	thread->deadline = 0;
 }
 
-/* Sleep until @thread has work, its deadline passes, or a signal. */
-static int fastipc_wait_work(struct fastipc_thread *thread)
+/*
+ * Sleep until @thread has work, its deadline passes, or a signal.  A thread
+ * on the idle list (@idle) also wakes up when a sender takes it off that
+ * list: the work it was woken for may have gone to another thread, and it
+ * must then put itself back on the list rather than sleep unseen.
+ */
+static int fastipc_wait_work(struct fastipc_thread *thread, bool idle)
 {
 	ktime_t deadline = READ_ONCE(thread->deadline);
 	int ret;
 
 	if (!deadline || !READ_ONCE(thread->waiting))
 		return wait_event_interruptible(thread->wait,
-						fastipc_thread_has_work(thread));
+			fastipc_thread_has_work(thread) ||
+			(idle && list_empty_careful(&thread->idle_entry)));
 	ret = wait_event_interruptible_hrtimeout(thread->wait,
 						 fastipc_thread_has_work(thread),
 						 ktime_sub(deadline, ktime_get()));
@@ -302,7 +308,7 @@ static int fastipc_take_work(struct fastipc_thread *thread, bool block,
 			list_add(&thread->idle_entry, &peer->idle);
 		spin_unlock(&peer->lock);
 
-		ret = fastipc_wait_work(thread);
+		ret = fastipc_wait_work(thread, peer_ok);
 		if (ret) {
 			spin_lock(&peer->lock);
 			list_del_init(&thread->idle_entry);
@@ -375,42 +381,74 @@ static void fastipc_finish(struct fastipc_thread *thread,
 	}
 }
 
+/*
+ * Bytes of a record that go out: the header and the inline payload.  The
+ * rest of @inline_data is neither cleared nor written.
+ */
+static size_t fastipc_rec_size(const struct fastipc_ret *rec)
+{
+	size_t len = offsetof(struct fastipc_ret, inline_data);
+
+	if (rec->flags & FASTIPC_RET_INLINE)
+		len += rec->data_len;
+	return len;
+}
+
+/* Clear what fastipc_take_work() and the copy-out rely on. */
+static void fastipc_delivery_init(struct fastipc_delivery *d)
+{
+	memset(&d->rec, 0, offsetof(struct fastipc_ret, inline_data));
+	memset(&d->msg, 0, offsetof(struct fastipc_msg, inline_data));
+	d->txn = NULL;
+	d->node = NULL;
+	d->lend.valid = false;
+	d->spawn = false;
+}
+
 static int fastipc_read(struct fastipc_thread *thread,
 			struct fastipc_write_read *wr, bool nonblock)
 {
 	struct fastipc_ret __user *ubuf;
 	struct fastipc_delivery dd, *d = &dd;
 	size_t room, got = 0;
+	u8 __user *last;
 	int ret = 0;
+	u8 tail;
 
 	ubuf = u64_to_user_ptr(wr->read_buffer + wr->read_consumed);
 	room = (wr->read_size - wr->read_consumed) / sizeof(*ubuf);
-	/* A read buffer that cannot take a record must fail before any
-	 * work is taken off a list, so that nothing is lost.
+	/*
+	 * A read buffer that cannot take a record must fail before any work
+	 * is taken off a list, so that nothing is lost: probe both ends of
+	 * the first record (it is smaller than a page), the last byte
+	 * rewritten with its own value.
 	 */
-	if (clear_user(ubuf, sizeof(*ubuf)))
+	last = (u8 __user *)(ubuf + 1) - 1;
+	if (put_user(0, &ubuf->op) || get_user(tail, last) ||
+	    put_user(tail, last))
 		return -EFAULT;
 
 	while (got < room) {
-		memset(d, 0, offsetof(struct fastipc_delivery, fds));
-		d->spawn = false;
+		fastipc_delivery_init(d);
 		ret = fastipc_take_work(thread, !got && !nonblock, d);
 		if (ret <= 0)
 			break;
 		if (d->lend.valid)
 			fastipc_prio_boost(thread, &d->lend);
 		fastipc_translate(thread->peer, d);
-		ret = copy_to_user(ubuf + got, &d->rec, sizeof(d->rec)) ?
-			-EFAULT : 0;
+		ret = copy_to_user(ubuf + got, &d->rec,
+				   fastipc_rec_size(&d->rec)) ? -EFAULT : 0;
 		fastipc_finish(thread, d, !ret);
 		if (ret)
 			break;
 		got++;
 		if (d->spawn) {
-			memset(&d->rec, 0, sizeof(d->rec));
+			memset(&d->rec, 0, offsetof(struct fastipc_ret,
+						    inline_data));
 			d->rec.op = FASTIPC_RET_SPAWN_LOOPER;
 			if (got < room &&
-			    !copy_to_user(ubuf + got, &d->rec, sizeof(d->rec))) {
+			    !copy_to_user(ubuf + got, &d->rec,
+					  fastipc_rec_size(&d->rec))) {
 				got++;
 			} else {
 				spin_lock(&thread->peer->lock);
@@ -436,6 +474,7 @@ static int fastipc_read(struct fastipc_thread *thread,
 long fastipc_write_read(struct fastipc_peer *peer, struct file *file,
 			void __user *arg)
 {
+	struct fastipc_write_read __user *uwr = arg;
 	struct fastipc_write_read wr;
 	struct fastipc_cmd __user *ucmd;
 	struct fastipc_thread *thread;
@@ -478,7 +517,9 @@ long fastipc_write_read(struct fastipc_peer *peer, struct file *file,
 	ret = ret > 0 ? 0 : ret;
 	fastipc_thread_put(thread);
 
-	if (copy_to_user(arg, &wr, sizeof(wr)))
+	/* Only the two counters change. */
+	if (put_user(wr.write_consumed, &uwr->write_consumed) ||
+	    put_user(wr.read_consumed, &uwr->read_consumed))
 		return -EFAULT;
 	return ret;
 }

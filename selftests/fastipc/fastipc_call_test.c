@@ -5,7 +5,9 @@
  * control of the receive area.
  */
 #define _GNU_SOURCE
+#include <poll.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <sys/wait.h>
 
@@ -553,6 +555,125 @@ TEST_F(call, reply_by_id_from_other_thread)
 	EXPECT_NE(self->s.tid, self->s.priv[1]);
 	EXPECT_EQ(-EPROTO, self->s.priv[2]);
 	EXPECT_EQ(-EPROTO, self->s.priv[3]);
+}
+
+struct one_call {
+	int fd;
+	__u32 h;
+	unsigned int seed;
+	int ret;
+	struct fastipc_ret r;
+};
+
+/* A thread that makes one call and ends without LOOPER_EXIT. */
+static void *one_call_main(void *arg)
+{
+	struct one_call *oc = arg;
+	char b[16];
+
+	fipc_fill(b, sizeof(b), oc->seed);
+	oc->ret = fipc_call(oc->fd, oc->h, oc->seed, b, sizeof(b), &oc->r);
+	return NULL;
+}
+
+TEST_F(call, exited_threads_are_forgotten)
+{
+	struct one_call oc = { .fd = self->c.fd, .h = self->h };
+	long base;
+	pthread_t t;
+	int i;
+
+	server_start(_metadata, &self->s, handle_check);
+	/* This thread and the server's are known: one call each. */
+	ASSERT_EQ(0, fipc_call(self->c.fd, self->h, 30, NULL, 0, &oc.r));
+	base = fipc_stat("threads");
+	for (i = 0; i < 20; i++) {
+		oc.seed = 40 + i;
+		ASSERT_EQ(0, pthread_create(&t, NULL, one_call_main, &oc));
+		ASSERT_EQ(0, pthread_join(t, NULL));
+		ASSERT_EQ(0, oc.ret);
+		ASSERT_EQ(FASTIPC_RET_REPLY, oc.r.op);
+		EXPECT_EQ(41 + i, oc.r.code);
+	}
+	/* Each new thread's first call forgot the one that died before. */
+	EXPECT_EQ(base + 1, fipc_stat("threads"));
+	ASSERT_EQ(0, server_stop(&self->s, self->c.fd, self->h));
+	EXPECT_EQ(21, self->s.served);
+}
+
+struct idle_reader {
+	int fd;
+	int note;	/* write end: one byte per message */
+	pid_t tid;
+};
+
+static void pin_cpu0(void)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(0, &set);
+	sched_setaffinity(0, sizeof(set), &set);
+}
+
+static void *idle_reader_main(void *arg)
+{
+	struct idle_reader *ir = arg;
+	struct fastipc_ret r;
+
+	pin_cpu0();
+	ir->tid = fipc_gettid();
+	for (;;) {
+		if (fipc_read_one(ir->fd, 0, &r, NULL))
+			break;
+		if (r.code == FIPC_CODE_QUIT)
+			break;
+		fipc_signal(ir->note, 'M');
+	}
+	return NULL;
+}
+
+/*
+ * A thread woken for work that another thread took first goes back on the
+ * idle list: the next message still wakes it.  The test thread, real-time
+ * on the same CPU, sends and takes the message before the woken thread can
+ * run.
+ */
+TEST_F(call, woken_thread_that_finds_nothing_stays_idle)
+{
+	struct sched_param fifo = { .sched_priority = 10 }, other = { 0 };
+	struct idle_reader ir = { .fd = self->s.p.fd };
+	struct pollfd pfd;
+	struct fastipc_ret r;
+	int note[2];
+	pthread_t t;
+
+	ASSERT_EQ(0, pipe2(note, O_CLOEXEC));
+	ir.note = note[1];
+	pin_cpu0();
+	ASSERT_EQ(0, pthread_create(&t, NULL, idle_reader_main, &ir));
+	while (!__atomic_load_n(&ir.tid, __ATOMIC_ACQUIRE))
+		fipc_msleep(1);
+	ASSERT_EQ(0, fipc_wait_sleeping(ir.tid));
+
+	ASSERT_EQ(0, sched_setscheduler(0, SCHED_FIFO, &fifo));
+	ASSERT_EQ(0, fipc_send(self->c.fd, self->h, 1, "one", 3));
+	/* The reader is woken but cannot run before this read. */
+	ASSERT_EQ(0, fipc_read_one(self->s.p.fd, FASTIPC_WR_NONBLOCK, &r, NULL));
+	EXPECT_EQ(1, r.code);
+	ASSERT_EQ(0, sched_setscheduler(0, SCHED_OTHER, &other));
+	fipc_msleep(20);
+	ASSERT_EQ(0, fipc_wait_sleeping(ir.tid));
+
+	ASSERT_EQ(0, fipc_send(self->c.fd, self->h, 2, "two", 3));
+	pfd.fd = note[0];
+	pfd.events = POLLIN;
+	EXPECT_EQ(1, poll(&pfd, 1, 5000)) TH_LOG("the idle thread was lost");
+	EXPECT_EQ('M', fipc_wait(note[0]));
+	ASSERT_EQ(0, fipc_send(self->c.fd, self->h, FIPC_CODE_QUIT, NULL, 0));
+	pthread_join(t, NULL);
+	close(note[0]);
+	close(note[1]);
 }
 
 TEST_F(call, free_buffers)

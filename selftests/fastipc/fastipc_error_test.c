@@ -305,6 +305,46 @@ TEST_F(err, bad_pointers)
 	expect_unchanged(_metadata, &self->base, __LINE__);
 }
 
+/*
+ * A read buffer the kernel cannot write fails with EFAULT before any work is
+ * taken: the message is still there for a good read.  Also a record whose
+ * end runs into an unmapped page, and a read-only buffer.
+ */
+TEST_F(err, bad_read_buffer_loses_nothing)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	struct fastipc_ret r;
+	char *map;
+	int i;
+
+	map = mmap(NULL, 2 * page, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, map);
+	ASSERT_EQ(0, munmap(map + page, page));
+	ASSERT_EQ(0, fipc_send(self->c.fd, self->h_plain, 5, "kept", 4));
+	EXPECT_EQ(-EFAULT, fipc_read(self->s.fd, FASTIPC_WR_NONBLOCK,
+				     (void *)BAD_PTR, 1));
+	/* Starts mapped, ends 8 bytes into the hole. */
+	EXPECT_EQ(-EFAULT, fipc_read(self->s.fd, FASTIPC_WR_NONBLOCK,
+				     (void *)(map + page - FIPC_RET_SIZE + 8),
+				     1));
+	ASSERT_EQ(0, mprotect(map, page, PROT_READ));
+	EXPECT_EQ(-EFAULT, fipc_read(self->s.fd, FASTIPC_WR_NONBLOCK,
+				     (void *)map, 1));
+	/* Only the header and data_len bytes are written. */
+	memset(&r, 0xa5, sizeof(r));
+	ASSERT_EQ(1, fipc_read(self->s.fd, FASTIPC_WR_NONBLOCK, &r, 1));
+	EXPECT_EQ(FASTIPC_RET_TRANSACTION, r.op);
+	EXPECT_EQ(5, r.code);
+	ASSERT_EQ(4, r.data_len);
+	EXPECT_EQ(0, memcmp(r.inline_data, "kept", 4));
+	for (i = 4; i < FASTIPC_INLINE_MAX; i++)
+		ASSERT_EQ(0xa5, r.inline_data[i]) TH_LOG("byte %d", i);
+	EXPECT_EQ(0, r.reserved);
+	munmap(map, page);
+	expect_unchanged(_metadata, &self->base, __LINE__);
+}
+
 TEST_F(err, bad_fds)
 {
 	struct fastipc_cmd c;

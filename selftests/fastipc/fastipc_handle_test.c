@@ -284,6 +284,37 @@ TEST_F(two, stats_nodes_refs_exports)
 	EXPECT_EQ(s0.refs, fipc_wait_stat("refs", s0.refs));
 }
 
+/* An owner of many nodes dies: every watcher hears of each one, once. */
+TEST_F(two, owner_of_many_nodes_dies)
+{
+	enum { N = 512 };
+	static unsigned char seen[N];
+	struct fastipc_ret r[16];
+	__u32 an, bh;
+	int i, n, got = 0;
+
+	memset(seen, 0, sizeof(seen));
+	for (i = 0; i < N; i++) {
+		ASSERT_EQ(0, fipc_node_create(self->a.fd, 0, i, &an));
+		ASSERT_EQ(0, fipc_share(self->a.fd, an, self->b.fd, &bh));
+		ASSERT_EQ(0, request_death(self->b.fd, bh, 0xd000 + i));
+	}
+	EXPECT_EQ(N, fipc_stat("nodes"));
+	fipc_peer_close(&self->a);
+	while (got < N) {
+		n = fipc_read(self->b.fd, FASTIPC_WR_NONBLOCK, r, 16);
+		ASSERT_LT(0, n);
+		for (i = 0; i < n; i++) {
+			ASSERT_EQ(FASTIPC_RET_DEAD_NODE, r[i].op);
+			ASSERT_LE(0xd000, r[i].cookie);
+			ASSERT_GT(0xd000 + N, r[i].cookie);
+			EXPECT_EQ(0, seen[r[i].cookie - 0xd000]++);
+			got++;
+		}
+	}
+	EXPECT_EQ(-EAGAIN, fipc_read(self->b.fd, FASTIPC_WR_NONBLOCK, r, 1));
+}
+
 TEST_F(two, node_released)
 {
 	struct fastipc_ret r;

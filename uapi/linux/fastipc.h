@@ -291,7 +291,8 @@ enum fastipc_reason {
  *	user namespace.
  * @reason: FAILED_REPLY, DEAD_REPLY: &enum fastipc_reason.
  * @reserved: zero.
- * @inline_data: the payload when %FASTIPC_RET_INLINE is set.
+ * @inline_data: the payload when %FASTIPC_RET_INLINE is set: its first
+ *	@data_len bytes; the kernel leaves the bytes after them untouched.
  */
 struct fastipc_ret {
 	__u32 op;
