@@ -62,6 +62,7 @@ int cmd_handles(int argc, char **argv)
 	uint32_t *nodes;
 	struct srv_stats *st;
 	double ratio[64];
+	uint64_t med_a[64], med_b[64];
 	uint64_t *ta, *tb, *tmp, seq = 1, t0;
 	long s0, s1, s2;
 	int efd, opt, ret;
@@ -181,6 +182,8 @@ int cmd_handles(int argc, char **argv)
 		memcpy(tmp, tb + r * iters, iters * sizeof(*tmp));
 		mb = pct_u64(tmp, iters, 50);
 		ratio[r] = (double)mb / (double)ma;
+		med_a[r] = ma;
+		med_b[r] = mb;
 	}
 	if (fb_client_quit(&a))
 		kill(pid, SIGKILL);
@@ -194,10 +197,17 @@ int cmd_handles(int argc, char **argv)
 	       (unsigned long long)pct_u64(tb, (size_t)rounds * iters, 99));
 	printf(" ratio=%.4f slab_kib_before=%ld slab_kib_nodes=%ld",
 	       median_double(ratio, rounds), s0, s1);
-	printf(" slab_kib_handles=%ld bytes_per_node=%.1f bytes_per_handle=%.1f\n",
+	printf(" slab_kib_handles=%ld bytes_per_node=%.1f bytes_per_handle=%.1f",
 	       s2,
 	       (double)(s1 - s0) * 1024.0 / n - (double)(s2 - s1) * 1024.0 / n,
 	       (double)(s2 - s1) * 1024.0 / n);
+	/* Per-round medians, "A/B,A/B,...": the rounds may differ. */
+	printf(" rounds_ns=");
+	for (r = 0; r < rounds; r++)
+		printf("%s%llu/%llu", r ? "," : "",
+		       (unsigned long long)med_a[r],
+		       (unsigned long long)med_b[r]);
+	printf("\n");
 	t0 = now_ns();
 	fb_close(&b.peer);
 	for (i = 0; i < owners; i++)

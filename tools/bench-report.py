@@ -307,7 +307,7 @@ def main():
         lines.append("# Running 'fastipc/handles' benchmark (%s mode)" % mode)
         lines.append("")
         for k in ("handles", "rt_1_ns", "rt_many_ns", "ratio",
-                  "bytes_per_node", "bytes_per_handle"):
+                  "bytes_per_node", "bytes_per_handle", "rounds_ns"):
             if k in h:
                 lines.append("  %-18s %s" % (k, h[k]))
         lines.append("")
