@@ -85,8 +85,8 @@ struct cell {
 static void latency_usage(void)
 {
 	fprintf(stderr,
-		"usage: fastipc-bench latency [-q] [-r ROUNDS] [-x FACTOR] [-M MAXSIZE] [-l LABEL]\n"
-		"                             [-m MECH] [-X SEQ [-D req|rep]]\n"
+		"usage: fastipc-bench latency [-q] [-r ROUNDS] [-x FACTOR]\n"
+		"       [-M MAXSIZE] [-l LABEL] [-m MECH] [-X SEQ [-D req|rep]]\n"
 		"  -m MECH  run only this mechanism\n"
 		"  -X SEQ   send round trip SEQ with one wrong byte (must fail)\n"
 		"  -D DIR   in the request (req, default) or the reply (rep)\n");

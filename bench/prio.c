@@ -5,7 +5,8 @@
  * Everything runs on CPU 0.  A SCHED_FIFO (priority 50) client calls a
  * SCHED_OTHER server whose node has FASTIPC_NODE_INHERIT_RT; each call
  * makes the server spin for a fixed amount of work (about 4 ms unloaded)
- * before it answers, and the client calls back to back.  Cases, interleaved round by round:
+ * before it answers, and the client calls back to back.  Cases,
+ * interleaved round by round:
  *
  *   unloaded     no other load, inheritance on
  *   hog+inherit  a CPU-bound SCHED_OTHER hog on CPU 0, inheritance on
