@@ -11,6 +11,7 @@
 #   make check-debug     the same suites on a KASAN/UBSAN/lockdep/kmemleak
 #                        kernel built once from linux-source-6.1
 #   make bench           the benchmark in the VM (the main job)
+#   make bench-smoke     a few round trips of every mechanism in the VM
 #   make lib             libfastipc (.so, .a, .pc) under build/user/lib
 #   make lib-tests       the library's test programs (static, for the VM)
 #   make examples        the libfastipc examples (static, for the VM)
@@ -98,6 +99,13 @@ check-debug:
 bench:
 	$(TOOLS)/bench.sh
 
+# fastipc-bench, static: the guest has only busybox.
+bench-build:
+	$(MAKE) -C bench OUTPUT=$(BUILD)/bench UAPI_DIR=$(CURDIR)/uapi
+
+bench-smoke:
+	BENCH_QUICK=1 $(TOOLS)/bench.sh
+
 install: module install-lib
 	$(MAKE) -C $(KDIR) M=$(KOBJ) INSTALL_MOD_DIR=extra \
 		$(if $(DESTDIR),INSTALL_MOD_PATH=$(DESTDIR)) modules_install
@@ -109,5 +117,6 @@ install: module install-lib
 clean:
 	rm -rf $(BUILD) dkms.conf
 
-.PHONY: all module selftests uapi-check checkpatch dkms-check check check-debug \
-	bench install clean
+.PHONY: all module selftests lib lib-tests examples install-lib uapi-check \
+	checkpatch dkms-check check check-debug bench bench-build bench-smoke \
+	install clean

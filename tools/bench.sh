@@ -1,16 +1,82 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# make bench: the main job.  Builds everything and runs the demo/benchmark
-# in a guest of the first tested kernel.
+# make bench: install what is missing, build the module for the first
+# kernel of tools/kernels.sh and fastipc-bench, then boot that kernel
+# three times in QEMU:
+#
+#   1. deterministic mode (tools/vm/run -d: -icount shift=0,sleep=off, one
+#      vCPU): the headline latency table, handle scale, the
+#      priority-inheritance demo;
+#   2. wall-clock mode (-c 2): latency again and the priority-inheritance
+#      demo, everything pinned to CPU 0;
+#   3. wall-clock mode with idle=poll (-c 2): scaling over 2 vCPUs.
+#      idle=poll keeps an idle vCPU spinning: under TCG a halted vCPU
+#      takes milliseconds to wake, which would make every cross-CPU
+#      wake-up, and so the scaling figures, measure QEMU instead.  It is
+#      kept out of boot 2, where the spinning vCPU would only steal host
+#      time from the pinned one.
+#
+# Results go to bench/results/<YYYY-MM-DD>/ (results.json, summary.txt,
+# PNG plots, the raw guest logs); the table is printed at the end.
+# Speed never fails the run; wrong payload bytes, a kernel splat or a
+# crashed benchmark do.
+#
+#   BENCH_QUICK=1   the smoke run only (a few round trips per mechanism)
+#   BENCH_FACTOR=F  scale the number of round trips (default 1)
+#   BENCH_OUT=DIR   write the results somewhere else
+#   BENCH_KERNEL=R  another kernel release of tools/kernels.sh (e.g. 6.12)
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 tools/deps.sh
 k=$(tools/kernels.sh)
-k=${k%%$'\n'*}
+k=${BENCH_KERNEL:-${k%%$'\n'*}}
 make -s KVER="$k" module
-make -s selftests
-tools/vm/run -k "$k" -f "build/$k/module/fastipc.ko" \
-	-f build/user/selftests/fastipc_version_test -- \
-	'insmod fastipc.ko && ./fastipc_version_test && rmmod fastipc'
+make -s bench-build
+bin=build/bench/fastipc-bench
+files=(-f "build/$k/module/fastipc.ko" -f "$bin" -f bench/guest-bench.sh)
+factor=${BENCH_FACTOR:-1}
+
+if [ -n "${BENCH_QUICK:-}" ]; then
+	tools/vm/run -k "$k" -d -t 300 "${files[@]}" -- 'sh guest-bench.sh smoke'
+	exit
+fi
+
+out=${BENCH_OUT:-bench/results/$(date -u +%F)}
+mkdir -p "$out"
+# Only what this script writes, so that no stale plot or log survives.
+rm -f "$out"/guest-*.log "$out"/*.png "$out"/*.dat "$out"/results.json \
+	"$out"/summary.txt "$out"/headline.md
+status=0
+loads=()
+boot() {	# boot NAME VMRUN-OPTIONS...: run guest-bench.sh NAME
+	local name=$1 rc=0
+	shift
+	loads+=("$name: $(cut -d' ' -f1-3 /proc/loadavg)")
+	echo "make bench: $name boot ($k, $*)"
+	tools/vm/run -k "$k" "$@" -t 900 "${files[@]}" -- \
+		"BENCH_FACTOR=$factor sh guest-bench.sh $name" \
+		>"$out/guest-$name.log" 2>&1 || rc=$?
+	grep -v -e '^@B ' -e '^\[' "$out/guest-$name.log" | tail -n 3 || true
+	if [ "$rc" != 0 ]; then
+		echo "make bench: $name boot failed ($rc)"
+		status=1
+	fi
+}
+
+boot deterministic -d
+boot wallclock -c 2
+boot scale -c 2 -a idle=poll
+
+FASTIPC_BENCH_KERNEL=$k \
+FASTIPC_BENCH_COMMIT=$(git rev-parse --short HEAD 2>/dev/null || echo unknown) \
+FASTIPC_BENCH_HOST_LOAD="$(IFS=';'; echo "${loads[*]}")" \
+	/usr/bin/python3 tools/bench-report.py "$out" \
+	deterministic="$out/guest-deterministic.log" \
+	wallclock="$out/guest-wallclock.log" \
+	wallclock-idle-poll="$out/guest-scale.log" || status=1
+echo
+echo "make bench: results in $out (results.json, summary.txt, *.png)," \
+	"$((SECONDS / 60)) min $((SECONDS % 60)) s"
+exit "$status"

@@ -35,6 +35,11 @@ grep -E '^(not )?ok |^#' "$logs/lib-check.log"
 pass=$((pass + $(grep -cE '^ok [0-9]' "$logs/lib-check.log")))
 fail=$((fail + $(grep -cE '^not ok [0-9]' "$logs/lib-check.log")))
 
+make -s bench-build >"$logs/bench-build.log" 2>&1
+bench_rc=$?
+[ $bench_rc = 0 ] || cat "$logs/bench-build.log"
+result "build: fastipc-bench (static)" $bench_rc
+
 make -s uapi-check >"$logs/uapi.log" 2>&1
 rc=$?
 [ $rc = 0 ] || cat "$logs/uapi.log"
@@ -70,6 +75,8 @@ for k in $kernels; do
 	files=(-f "$build/$k/module/fastipc.ko"
 	       -f "$build/guest-tests/guest-check.sh"
 	       -f "$build/guest-tests/tests")
+	[ $bench_rc != 0 ] ||
+		files+=(-f "$build/bench/fastipc-bench" -f bench/guest-bench.sh)
 	if [ -n "${FASTIPC_PROVOKE:-}" ]; then
 		make -s -C tools/provoke KDIR="/lib/modules/$k/build" >>"$klog" 2>&1
 		files+=(-f tools/provoke/provoke.ko)

@@ -32,6 +32,17 @@ for t in tests/*; do
 	fi
 done
 
+# The benchmark's smoke run (when make check staged it): every mechanism,
+# payloads checked, one TAP line.
+if [ -x ./fastipc-bench ]; then
+	if sh ./guest-bench.sh smoke >/tmp/bench-smoke.log 2>&1; then
+		echo "ok - bench smoke"
+	else
+		sed 's/^/# /' /tmp/bench-smoke.log
+		echo "not ok - bench smoke"
+	fi
+fi
+
 if [ "$FASTIPC_KMEMLEAK" = 1 ]; then
 	# Objects younger than 5 s are never reported: wait, then scan twice.
 	sleep 6
