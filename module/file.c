@@ -69,7 +69,8 @@ static long fastipc_ioctl_version(void __user *arg)
 	struct fastipc_version v = {
 		.abi = FASTIPC_ABI_VERSION,
 		.features = FASTIPC_FEAT_CORE | FASTIPC_FEAT_POLL |
-			    FASTIPC_FEAT_PRIO | FASTIPC_FEAT_DEADLINE,
+			    FASTIPC_FEAT_PRIO | FASTIPC_FEAT_DEADLINE |
+			    FASTIPC_FEAT_MAX_THREADS,
 	};
 
 	fastipc_parse_version(&v);
@@ -160,7 +161,7 @@ static long fastipc_ioctl(struct file *file, unsigned int cmd,
 {
 	struct fastipc_peer *peer = file->private_data;
 	void __user *uarg = (void __user *)arg;
-	u32 handle;
+	u32 val;
 
 	if (_IOC_TYPE(cmd) != FASTIPC_IOC_MAGIC)
 		return -ENOTTY;
@@ -177,12 +178,19 @@ static long fastipc_ioctl(struct file *file, unsigned int cmd,
 	case FASTIPC_IOC_NODE_CREATE:
 		return fastipc_ioctl_node_create(peer, uarg);
 	case FASTIPC_IOC_SET_CONTEXT_MGR:
-		if (get_user(handle, (u32 __user *)uarg))
+		if (get_user(val, (u32 __user *)uarg))
 			return -EFAULT;
-		return fastipc_set_context_mgr(peer, handle);
+		return fastipc_set_context_mgr(peer, val);
 	case FASTIPC_IOC_HANDLE_EXPORT:
 	case FASTIPC_IOC_HANDLE_IMPORT:
 		return fastipc_ioctl_handle_fd(peer, cmd, uarg);
+	case FASTIPC_IOC_SET_MAX_THREADS:
+		if (get_user(val, (u32 __user *)uarg))
+			return -EFAULT;
+		spin_lock(&peer->lock);
+		peer->max_threads = val;
+		spin_unlock(&peer->lock);
+		return 0;
 	}
 	return -ENOTTY;
 }

@@ -119,6 +119,7 @@ struct fastipc_area {
  * @refs_closed: the peer is released, no reference may be added.
  * @loopers: threads that entered the looper.
  * @spawn_requested: SPAWN_LOOPER records given out and not yet answered.
+ * @max_threads: loopers the peer wants at most (SET_MAX_THREADS).
  * @area: the receive area.
  * @vma_mapped: the area is mapped (one mapping per peer).
  * @peer_entry: link in the device-wide list of peers (debugfs).
@@ -143,6 +144,7 @@ struct fastipc_peer {
 	bool refs_closed;
 	unsigned int loopers;
 	unsigned int spawn_requested;
+	unsigned int max_threads;
 	struct fastipc_area area;
 	bool vma_mapped;
 	struct list_head peer_entry;

@@ -25,6 +25,7 @@ struct fastipc_peer *fastipc_peer_create(void)
 	INIT_LIST_HEAD(&peer->pending);
 	INIT_LIST_HEAD(&peer->nodes);
 	INIT_LIST_HEAD(&peer->nodes_dead);
+	peer->max_threads = UINT_MAX;	/* the module parameter rules */
 	init_waitqueue_head(&peer->poll_wait);
 	xa_init(&peer->threads);
 	xa_init_flags(&peer->refs, XA_FLAGS_ALLOC1);

@@ -174,7 +174,8 @@ static void fastipc_claim(struct fastipc_thread *thread,
 		}
 		if (from_peer_list && thread->looper &&
 		    list_empty(&peer->idle) &&
-		    peer->loopers + peer->spawn_requested < fastipc_max_threads) {
+		    peer->loopers + peer->spawn_requested <
+		    min(peer->max_threads, READ_ONCE(fastipc_max_threads))) {
 			peer->spawn_requested++;
 			d->spawn = true;
 		}

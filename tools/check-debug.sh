@@ -39,6 +39,12 @@ rc=$?
 [ $rc = 0 ] || cat "$logs/lib-debug.log"
 result "build: libfastipc tests and examples" $rc
 
+# The benchmark's smoke run too (binder is built into this kernel).
+make -s bench-build >"$logs/bench-build-debug.log" 2>&1
+bench_rc=$?
+[ $bench_rc = 0 ] || cat "$logs/bench-build-debug.log"
+result "build: fastipc-bench (static)" $bench_rc
+
 klog=$logs/build-$kver.log
 make KVER="$kver" KDIR="$kdir" module >"$klog" 2>&1
 rc=$?
@@ -51,6 +57,8 @@ tools/stage-tests.sh "$build/guest-tests-debug"
 files=(-f "$build/$kver/module/fastipc.ko"
        -f "$build/guest-tests-debug/guest-check.sh"
        -f "$build/guest-tests-debug/tests")
+[ $bench_rc != 0 ] ||
+	files+=(-f "$build/bench/fastipc-bench" -f bench/guest-bench.sh)
 if [ -n "${FASTIPC_PROVOKE:-}" ]; then
 	make -s -C tools/provoke KDIR="$kdir" >>"$klog" 2>&1
 	files+=(-f tools/provoke/provoke.ko)

@@ -49,8 +49,9 @@ struct fastipc_peer;
  * @area_size: bytes of the receive area, a multiple of the page size;
  *	0 means %FASTIPC_DEFAULT_AREA_SIZE.
  * @max_threads: threads fastipc_loop() may run at once, the caller's
- *	included; 0 means %FASTIPC_DEFAULT_MAX_THREADS.  The module's
- *	max_threads parameter bounds what the kernel asks for.
+ *	included; 0 means %FASTIPC_DEFAULT_MAX_THREADS.  The kernel is told
+ *	(%FASTIPC_IOC_SET_MAX_THREADS) and asks for no more; the module's
+ *	max_threads parameter caps it.
  * @flags: must be zero.
  * @reserved: must be zero.
  */

@@ -108,6 +108,12 @@ int fastipc_peer_open(struct fastipc_peer **out,
 		goto err_close;
 	}
 	peer->features = v.features;
+	/* The kernel then asks for no more loopers than the pool takes. */
+	if ((v.features & FASTIPC_FEAT_MAX_THREADS) &&
+	    ioctl(peer->fd, FASTIPC_IOC_SET_MAX_THREADS, &peer->max_threads)) {
+		ret = -errno;
+		goto err_close;
+	}
 	peer->area = mmap(NULL, peer->area_size, PROT_READ, MAP_SHARED,
 			  peer->fd, 0);
 	if (peer->area == MAP_FAILED) {

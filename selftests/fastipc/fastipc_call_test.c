@@ -724,6 +724,56 @@ TEST_F(call, spawn_looper)
 				 fipc_cmd_op(FASTIPC_CMD_LOOPER_EXIT, 0, 0)));
 }
 
+/* Count the TRANSACTION and SPAWN_LOOPER records of one non-blocking read. */
+static void read_counting(struct __test_metadata *_metadata, int fd,
+			  int *txn, int *spawn)
+{
+	struct fastipc_ret r[4];
+	int n, i;
+
+	*txn = *spawn = 0;
+	n = fipc_read(fd, FASTIPC_WR_NONBLOCK, r, 4);
+	ASSERT_LE(1, n);
+	for (i = 0; i < n; i++) {
+		if (r[i].op == FASTIPC_RET_TRANSACTION)
+			(*txn)++;
+		else if (r[i].op == FASTIPC_RET_SPAWN_LOOPER)
+			(*spawn)++;
+	}
+	ASSERT_EQ(n, *txn + *spawn);
+}
+
+TEST_F(call, per_peer_thread_limit)
+{
+	__u32 max = 1;
+	int txn, spawn;
+
+	ASSERT_EQ(0, fipc_write1(self->s.p.fd,
+				 fipc_cmd_op(FASTIPC_CMD_LOOPER_ENTER, 0, 0)));
+	/* One looper wanted, one there: no spawn request. */
+	ASSERT_EQ(0, ioctl(self->s.p.fd, FASTIPC_IOC_SET_MAX_THREADS, &max));
+	ASSERT_EQ(0, fipc_send(self->c.fd, self->h, 1, "a", 1));
+	read_counting(_metadata, self->s.p.fd, &txn, &spawn);
+	EXPECT_EQ(1, txn);
+	EXPECT_EQ(0, spawn);
+	/* Two wanted: asked once, and not again while that one is due. */
+	max = 2;
+	ASSERT_EQ(0, ioctl(self->s.p.fd, FASTIPC_IOC_SET_MAX_THREADS, &max));
+	ASSERT_EQ(0, fipc_send(self->c.fd, self->h, 2, "b", 1));
+	read_counting(_metadata, self->s.p.fd, &txn, &spawn);
+	EXPECT_EQ(1, txn);
+	EXPECT_EQ(1, spawn);
+	ASSERT_EQ(0, fipc_send(self->c.fd, self->h, 3, "c", 1));
+	read_counting(_metadata, self->s.p.fd, &txn, &spawn);
+	EXPECT_EQ(1, txn);
+	EXPECT_EQ(0, spawn);
+	EXPECT_EQ(-1, ioctl(self->s.p.fd, FASTIPC_IOC_SET_MAX_THREADS,
+			    (void *)8));
+	EXPECT_EQ(EFAULT, errno);
+	EXPECT_EQ(0, fipc_write1(self->s.p.fd,
+				 fipc_cmd_op(FASTIPC_CMD_LOOPER_EXIT, 0, 0)));
+}
+
 TEST_F(call, flood_then_recover)
 {
 	struct fastipc_write_read wr;

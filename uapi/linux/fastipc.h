@@ -62,6 +62,11 @@
 #define FASTIPC_FEAT_DEADLINE	_BITULL(3)
 
 /**
+ * FASTIPC_FEAT_MAX_THREADS - %FASTIPC_IOC_SET_MAX_THREADS.
+ */
+#define FASTIPC_FEAT_MAX_THREADS	_BITULL(4)
+
+/**
  * struct fastipc_version - answer of %FASTIPC_IOC_VERSION.
  * @abi: %FASTIPC_ABI_VERSION of the running module.
  * @major: module release, major number.
@@ -392,5 +397,15 @@ struct fastipc_write_read {
  * Argument: pointer to &struct fastipc_handle_fd.
  */
 #define FASTIPC_IOC_HANDLE_IMPORT	_IOWR(FASTIPC_IOC_MAGIC, 0x05, struct fastipc_handle_fd)
+
+/**
+ * FASTIPC_IOC_SET_MAX_THREADS - how many loopers the peer wants at most.
+ *
+ * Argument: pointer to a __u32.  %FASTIPC_RET_SPAWN_LOOPER is sent only
+ * while the loopers plus the spawn requests not yet answered are fewer
+ * than this (and than the module parameter max_threads, which caps it).
+ * Zero: never ask.  The default is the module parameter.
+ */
+#define FASTIPC_IOC_SET_MAX_THREADS	_IOW(FASTIPC_IOC_MAGIC, 0x06, __u32)
 
 #endif /* _UAPI_LINUX_FASTIPC_H */
