@@ -469,8 +469,9 @@ int fastipc_txn_send(struct fastipc_thread *thread,
 	if (!oneway) {
 		thread->waiting = txn;
 		thread->waiting_id = txn->id;
+		/* 0 means none: a deadline of 0 is one that has passed. */
 		thread->deadline = cmd->flags & FASTIPC_TXN_DEADLINE ?
-				   ns_to_ktime(cmd->arg) : 0;
+				   clamp_t(u64, cmd->arg, 1, KTIME_MAX) : 0;
 	}
 	spin_unlock(&peer->lock);
 

@@ -48,13 +48,6 @@ struct server {
 	long priv[8];
 };
 
-#define SFAIL(s, v) do { \
-	if (!(s)->fail) { \
-		(s)->fail = __LINE__; \
-		(s)->fail_val = (long)(v); \
-	} \
-} while (0)
-
 static void *server_main(void *arg)
 {
 	struct server *s = arg;
@@ -64,15 +57,15 @@ static void *server_main(void *arg)
 	s->tid = fipc_gettid();
 	ret = fipc_write1(s->p.fd, fipc_cmd_op(FASTIPC_CMD_LOOPER_ENTER, 0, 0));
 	if (ret)
-		SFAIL(s, ret);
+		FIPC_SFAIL(s, ret);
 	for (;;) {
 		ret = fipc_read_one(s->p.fd, 0, &r, &s->spawn);
 		if (ret) {
-			SFAIL(s, ret);
+			FIPC_SFAIL(s, ret);
 			break;
 		}
 		if (r.op != FASTIPC_RET_TRANSACTION) {
-			SFAIL(s, r.op);
+			FIPC_SFAIL(s, r.op);
 			continue;
 		}
 		if ((r.flags & FASTIPC_RET_ONEWAY) && r.code == FIPC_CODE_QUIT) {
@@ -84,7 +77,7 @@ static void *server_main(void *arg)
 		s->served++;
 		ret = s->handler(s, &r);
 		if (ret)
-			SFAIL(s, ret);
+			FIPC_SFAIL(s, ret);
 	}
 	fipc_write1(s->p.fd, fipc_cmd_op(FASTIPC_CMD_LOOPER_EXIT, 0, 0));
 	return NULL;
@@ -108,19 +101,19 @@ static int handle_check(struct server *s, const struct fastipc_ret *r)
 	int ret;
 
 	if (r->cookie != COOKIE_S)
-		SFAIL(s, r->cookie);
+		FIPC_SFAIL(s, r->cookie);
 	if (r->sender_pid != (__u32)s->expect_pid)
-		SFAIL(s, r->sender_pid);
+		FIPC_SFAIL(s, r->sender_pid);
 	if (r->sender_euid != geteuid())
-		SFAIL(s, r->sender_euid);
+		FIPC_SFAIL(s, r->sender_euid);
 	if (!r->txn_id)
-		SFAIL(s, 0);
+		FIPC_SFAIL(s, 0);
 	if (!!(r->flags & FASTIPC_RET_INLINE) != want_inline)
-		SFAIL(s, r->flags);
+		FIPC_SFAIL(s, r->flags);
 	if (!data)
-		SFAIL(s, r->offset);
+		FIPC_SFAIL(s, r->offset);
 	else if (fipc_check(data, r->data_len, seed) >= 0)
-		SFAIL(s, fipc_check(data, r->data_len, seed));
+		FIPC_SFAIL(s, fipc_check(data, r->data_len, seed));
 
 	buf = malloc(r->data_len + 1);
 	if (!buf)

@@ -115,13 +115,6 @@ struct srv {
 	void *ctx;
 };
 
-#define SFAIL(s, v) do { \
-	if (!(s)->fail) { \
-		(s)->fail = __LINE__; \
-		(s)->fail_val = (long)(v); \
-	} \
-} while (0)
-
 static void *srv_main(void *arg)
 {
 	struct srv *s = arg;
@@ -131,20 +124,20 @@ static void *srv_main(void *arg)
 
 	s->tid = fipc_gettid();
 	if (set_other(s->setup_nice))
-		SFAIL(s, errno);
+		FIPC_SFAIL(s, errno);
 	if (s->drop_cap && drop_sys_nice())
-		SFAIL(s, errno);
+		FIPC_SFAIL(s, errno);
 	if (fipc_write1(s->p.fd, fipc_cmd_op(FASTIPC_CMD_LOOPER_ENTER, 0, 0)))
-		SFAIL(s, 0);
+		FIPC_SFAIL(s, 0);
 	fipc_signal(s->note[1], 'R');
 	for (;;) {
 		ret = fipc_read_one(s->p.fd, 0, &r, NULL);
 		if (ret) {
-			SFAIL(s, ret);
+			FIPC_SFAIL(s, ret);
 			break;
 		}
 		if (r.op != FASTIPC_RET_TRANSACTION) {
-			SFAIL(s, r.op);
+			FIPC_SFAIL(s, r.op);
 			continue;
 		}
 		if (r.code == FIPC_CODE_QUIT) {
@@ -169,7 +162,7 @@ static void *srv_main(void *arg)
 		ret = fipc_write1(s->p.fd, fipc_cmd_reply(r.txn_id, 0, &st,
 							  sizeof(st)));
 		if (ret)
-			SFAIL(s, ret);
+			FIPC_SFAIL(s, ret);
 		pstate_self(&s->after);
 	}
 	fipc_write1(s->p.fd, fipc_cmd_op(FASTIPC_CMD_LOOPER_EXIT, 0, 0));
@@ -474,7 +467,7 @@ static int chain_b(struct srv *s, const struct fastipc_ret *r,
 
 	ret = fipc_call(s->p.fd, s->next, 1, NULL, 0, &rr);
 	if (ret || rr.op != FASTIPC_RET_REPLY) {
-		SFAIL(s, ret ? ret : (int)rr.op);
+		FIPC_SFAIL(s, ret ? ret : (int)rr.op);
 		return 0;
 	}
 	memcpy(&both[0], rr.inline_data, sizeof(both[0]));
@@ -482,7 +475,7 @@ static int chain_b(struct srv *s, const struct fastipc_ret *r,
 	ret = fipc_write1(s->p.fd, fipc_cmd_reply(r->txn_id, 0, both,
 						  sizeof(both)));
 	if (ret)
-		SFAIL(s, ret);
+		FIPC_SFAIL(s, ret);
 	return 1;
 }
 
@@ -529,9 +522,9 @@ static int recurse_b(struct srv *s, const struct fastipc_ret *r,
 
 	ret = fipc_call(s->p.fd, s->back, 7, NULL, 0, &rr);
 	if (ret || rr.op != FASTIPC_RET_REPLY)
-		SFAIL(s, ret ? ret : (int)rr.op);
+		FIPC_SFAIL(s, ret ? ret : (int)rr.op);
 	else if (rr.txn_id != r->txn_id)
-		SFAIL(s, rr.txn_id);
+		FIPC_SFAIL(s, rr.txn_id);
 	return 0;
 }
 
@@ -586,7 +579,7 @@ static int hold_then_error(struct srv *s, const struct fastipc_ret *r,
 							    EACCES));
 
 	if (ret)
-		SFAIL(s, ret);
+		FIPC_SFAIL(s, ret);
 	return 1;
 }
 
@@ -710,15 +703,26 @@ TEST_F(prio, deadline_already_passed)
 	EXPECT_EQ(ETIMEDOUT, r.code);
 	ASSERT_EQ('H', fipc_wait(self->s.note[0]));
 	ASSERT_EQ(0, fipc_signal(self->s.gate[1], 'G'));
+	/* Time zero has passed too; the largest value is far away. */
+	c.arg = 0;
+	ASSERT_EQ(0, fipc_transact(self->c.fd, &c, 1, &r));
+	ASSERT_EQ(FASTIPC_RET_FAILED_REPLY, r.op);
+	EXPECT_EQ(ETIMEDOUT, r.code);
+	ASSERT_EQ('H', fipc_wait(self->s.note[0]));
+	ASSERT_EQ(0, fipc_signal(self->s.gate[1], 'G'));
+	self->s.handler = NULL;
+	c.arg = ~0ULL;
+	ASSERT_EQ(0, fipc_transact(self->c.fd, &c, 1, &r));
+	EXPECT_EQ(FASTIPC_RET_REPLY, r.op);
 }
 
 static int change_self(struct srv *s, const struct fastipc_ret *r,
 		       struct pstate *st)
 {
 	if (r->code == 3 && setpriority(PRIO_PROCESS, fipc_gettid(), -3))
-		SFAIL(s, errno);
+		FIPC_SFAIL(s, errno);
 	if (r->code == 2 && set_other(2))
-		SFAIL(s, errno);
+		FIPC_SFAIL(s, errno);
 	return 0;
 }
 
@@ -803,14 +807,14 @@ static int fork_inside(struct srv *s, const struct fastipc_ret *r,
 	}
 	if (pid > 0) {
 		if (read(pfd[0], &both[1], sizeof(both[1])) != sizeof(both[1]))
-			SFAIL(s, errno);
+			FIPC_SFAIL(s, errno);
 		waitpid(pid, &status, 0);
 	}
 	close(pfd[0]);
 	close(pfd[1]);
 	if (fipc_write1(s->p.fd, fipc_cmd_reply(r->txn_id, 0, both,
 						sizeof(both))))
-		SFAIL(s, 0);
+		FIPC_SFAIL(s, 0);
 	return 1;
 }
 
@@ -836,12 +840,12 @@ static int exit_looper(struct srv *s, const struct fastipc_ret *r,
 	struct pstate out;
 
 	if (fipc_write1(s->p.fd, fipc_cmd_op(FASTIPC_CMD_LOOPER_EXIT, 0, 0)))
-		SFAIL(s, 0);
+		FIPC_SFAIL(s, 0);
 	pstate_self(&out);
 	/* A new thread entry answers by ID (any thread may). */
 	if (fipc_write1(s->p.fd, fipc_cmd_reply(r->txn_id, 0, &out,
 						sizeof(out))))
-		SFAIL(s, 0);
+		FIPC_SFAIL(s, 0);
 	fipc_write1(s->p.fd, fipc_cmd_op(FASTIPC_CMD_LOOPER_ENTER, 0, 0));
 	return 1;
 }

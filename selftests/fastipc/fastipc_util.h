@@ -335,6 +335,18 @@ static inline int fipc_release_ret(int fd, const struct fastipc_ret *r)
 	return fipc_free(fd, r->offset);
 }
 
+/*
+ * Record the first failure of a helper thread (the harness' assertions are
+ * for the main thread only): @s has int fail (a source line) and long
+ * fail_val.
+ */
+#define FIPC_SFAIL(s, v) do { \
+	if (!(s)->fail) { \
+		(s)->fail = __LINE__; \
+		(s)->fail_val = (long)(v); \
+	} \
+} while (0)
+
 /* ---- nodes and handles ---------------------------------------------------- */
 
 static inline int fipc_node_create(int fd, __u32 flags, __u64 cookie,
