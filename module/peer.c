@@ -281,6 +281,11 @@ void fastipc_thread_unhand(struct fastipc_thread *thread)
 /**
  * fastipc_wake_one() - wake one idle thread of @peer for peer work.
  * @peer: the peer, with its lock held.
+ *
+ * Pollers are checked without a barrier: fastipc_poll() joins the queue
+ * before it takes the peer's lock to look at the work lists, and the work
+ * was queued under that lock, so either the poller sees the work or we
+ * see the poller.
  */
 void fastipc_wake_one(struct fastipc_peer *peer)
 {
@@ -292,7 +297,7 @@ void fastipc_wake_one(struct fastipc_peer *peer)
 	if (t) {
 		list_del_init(&t->idle_entry);
 		wake_up_interruptible_sync(&t->wait);
-	} else if (wq_has_sleeper(&peer->poll_wait)) {
+	} else if (waitqueue_active(&peer->poll_wait)) { /* under peer->lock */
 		wake_up_interruptible(&peer->poll_wait);
 	}
 }
@@ -307,7 +312,8 @@ void fastipc_wake_thread(struct fastipc_thread *thread)
 
 	lockdep_assert_held(&peer->lock);
 	wake_up_interruptible_sync(&thread->wait);
-	if (wq_has_sleeper(&peer->poll_wait))
+	/* Under peer->lock, as in fastipc_wake_one(): no barrier needed. */
+	if (waitqueue_active(&peer->poll_wait))
 		wake_up_interruptible(&peer->poll_wait);
 }
 

@@ -11,10 +11,6 @@ set -uo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
-build=${BUILD:-$top/build}
-logs=$build/logs
-mkdir -p "$logs"
-pass=0 fail=0 skip=0
 . tools/tap.sh
 
 tools/deps.sh || { echo "0 passed, 1 failed, 0 skipped"; exit 1; }

@@ -1,7 +1,13 @@
 # SPDX-License-Identifier: GPL-2.0
 #
-# Sourced by check.sh and check-debug.sh: the result counters and the run
-# of every suite in one guest.  The caller sets pass, fail and skip to 0.
+# Sourced by check.sh and check-debug.sh from the top of the tree: the
+# build and log directories, the result counters and the run of every
+# suite in one guest.
+
+build=${BUILD:-$(pwd)/build}
+logs=$build/logs
+mkdir -p "$logs"
+pass=0 fail=0 skip=0
 
 # result NAME RC: one TAP line for a host-side step.
 result() {
