@@ -485,7 +485,7 @@ long fastipc_write_read(struct fastipc_peer *peer, struct file *file,
 
 	if (copy_from_user(&wr, arg, sizeof(wr)))
 		return -EFAULT;
-	if (wr.flags & ~FASTIPC_WR_NONBLOCK || wr.reserved ||
+	if (wr.flags & ~FASTIPC_WR_NONBLOCK || wr.reason ||
 	    wr.write_size % sizeof(cmd) || wr.write_consumed % sizeof(cmd) ||
 	    wr.write_consumed > wr.write_size ||
 	    wr.read_size % sizeof(struct fastipc_ret) ||

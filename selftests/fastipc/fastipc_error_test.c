@@ -156,11 +156,11 @@ TEST_F(err, reserved_nonzero)
 	memset(&wr, 0, sizeof(wr));
 	wr.write_buffer = fipc_ptr(&c);
 	wr.write_size = FIPC_CMD_SIZE;
-	wr.reserved = 1;
+	wr.reason = 1;
 	EXPECT_EQ(-1, ioctl(self->c.fd, FASTIPC_IOC_WRITE_READ, &wr));
 	EXPECT_EQ(EINVAL, errno);
 	EXPECT_EQ(0, wr.write_consumed);
-	wr.reserved = 0;
+	wr.reason = 0;
 	wr.flags = FASTIPC_WR_NONBLOCK << 1;
 	EXPECT_EQ(-1, ioctl(self->c.fd, FASTIPC_IOC_WRITE_READ, &wr));
 	EXPECT_EQ(EINVAL, errno);

@@ -67,6 +67,13 @@
 #define FASTIPC_FEAT_MAX_THREADS	_BITULL(4)
 
 /**
+ * FASTIPC_FEAT_REASON - a failed WRITE_READ command says why in
+ * &fastipc_write_read.reason; %FASTIPC_RET_HANDLES_FAILED; one-way
+ * budgets per receiver and per sender.
+ */
+#define FASTIPC_FEAT_REASON	_BITULL(5)
+
+/**
  * struct fastipc_version - answer of %FASTIPC_IOC_VERSION.
  * @abi: %FASTIPC_ABI_VERSION of the running module.
  * @major: module release, major number.
@@ -256,6 +263,11 @@ enum fastipc_ret_op {
 #define FASTIPC_RET_INLINE	_BITUL(1)
 /** FASTIPC_RET_FDS_FAILED - some fds could not be installed (-1). */
 #define FASTIPC_RET_FDS_FAILED	_BITUL(2)
+/**
+ * FASTIPC_RET_HANDLES_FAILED - some handles could not be given (the
+ * receiver is at its handle limit): those slots hold 0xffffffff.
+ */
+#define FASTIPC_RET_HANDLES_FAILED	_BITUL(3)
 
 /**
  * enum fastipc_reason - why a transaction failed (&fastipc_ret.reason).
@@ -264,8 +276,12 @@ enum fastipc_ret_op {
  * @FASTIPC_REASON_NO_SPACE: the receiver's area had no room.
  * @FASTIPC_REASON_NO_AREA: the receiver has not mapped its receive area.
  * @FASTIPC_REASON_REPLIED_ERROR: the server answered with REPLY_ERROR.
- * @FASTIPC_REASON_ONEWAY_BUDGET: one-way traffic would exceed half the area.
+ * @FASTIPC_REASON_ONEWAY_BUDGET: the receiver's one-way budget is spent:
+ *	%max_oneway messages, or half its area, queued and not yet read.
  * @FASTIPC_REASON_TIMED_OUT: the call's %FASTIPC_TXN_DEADLINE passed.
+ * @FASTIPC_REASON_SENDER_SHARE: the sending peer already holds half of the
+ *	receiver's one-way budget (count or bytes): others keep the rest.
+ * @FASTIPC_REASON_HANDLE_LIMIT: the receiver is at its handle limit.
  */
 enum fastipc_reason {
 	FASTIPC_REASON_NONE,
@@ -274,7 +290,9 @@ enum fastipc_reason {
 	FASTIPC_REASON_NO_AREA,
 	FASTIPC_REASON_REPLIED_ERROR,
 	FASTIPC_REASON_ONEWAY_BUDGET,
-	FASTIPC_REASON_TIMED_OUT
+	FASTIPC_REASON_TIMED_OUT,
+	FASTIPC_REASON_SENDER_SHARE,
+	FASTIPC_REASON_HANDLE_LIMIT
 };
 
 /**
@@ -325,7 +343,11 @@ struct fastipc_ret {
 /**
  * struct fastipc_write_read - argument of %FASTIPC_IOC_WRITE_READ.
  * @flags: %FASTIPC_WR_* flags.
- * @reserved: must be zero.
+ * @reason: in: must be zero.  Out: when a command of the write buffer
+ *	fails, &enum fastipc_reason for it where the errno alone is
+ *	ambiguous (a refused SEND: %FASTIPC_REASON_ONEWAY_BUDGET,
+ *	%FASTIPC_REASON_SENDER_SHARE, %FASTIPC_REASON_NO_SPACE, ...), else
+ *	%FASTIPC_REASON_NONE.
  * @write_buffer: user pointer to an array of &struct fastipc_cmd.
  * @write_size: bytes at @write_buffer (a multiple of the command size).
  * @write_consumed: in/out: bytes of @write_buffer already executed.  The
@@ -337,7 +359,7 @@ struct fastipc_ret {
  */
 struct fastipc_write_read {
 	__u32 flags;
-	__u32 reserved;
+	__u32 reason;
 	__u64 write_buffer;
 	__u64 write_size;
 	__u64 write_consumed;
