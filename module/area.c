@@ -31,10 +31,11 @@ static void fastipc_vm_close(struct vm_area_struct *vma)
 
 	/*
 	 * Exit or exec tearing the owner's address space down is the prompt
-	 * death signal; a plain munmap only detaches the area.
+	 * death signal, and so is a munmap: a peer nobody can read from
+	 * must not accept messages (nor hold fds in a cycle that nobody
+	 * could ever break).
 	 */
-	if ((current->flags & PF_EXITING) || current->mm != vma->vm_mm)
-		fastipc_peer_die(peer);
+	fastipc_peer_die(peer);
 }
 
 static int fastipc_vm_may_split(struct vm_area_struct *vma, unsigned long addr)
@@ -59,12 +60,32 @@ static unsigned long *fastipc_area_bitmap(struct fastipc_area *area, int i)
 					      FASTIPC_AREA_GRANULE);
 }
 
+/*
+ * Map the pages of the vmalloc'ed @kaddr into @vma (remap_vmalloc_range()
+ * wants VM_USERMAP, which only the unaccounted vmalloc_user() sets).
+ */
+static int fastipc_area_insert(struct vm_area_struct *vma, void *kaddr,
+			       size_t size)
+{
+	size_t off;
+	int ret;
+
+	for (off = 0; off < size; off += PAGE_SIZE) {
+		ret = vm_insert_page(vma, vma->vm_start + off,
+				     vmalloc_to_page(kaddr + off));
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
 /**
  * fastipc_area_mmap() - map the receive area of @peer.
  * @peer: the peer; the caller is its owner.
  * @vma: the new mapping: read-only, offset 0, at most max_area_size.
  *
  * Return: 0, -EPERM for a writable mapping, -EBUSY for a second one,
+ * -EPIPE once the peer is dead (a first mapping unmapped kills it),
  * -EINVAL for a bad size or offset, -ENOMEM.
  */
 int fastipc_area_mmap(struct fastipc_peer *peer, struct vm_area_struct *vma)
@@ -81,21 +102,22 @@ int fastipc_area_mmap(struct fastipc_peer *peer, struct vm_area_struct *vma)
 		return -EINVAL;
 
 	spin_lock(&peer->lock);
-	ret = peer->vma_mapped ? -EBUSY : peer->dead ? -EPIPE : 0;
+	ret = peer->dead ? -EPIPE : peer->vma_mapped ? -EBUSY : 0;
 	peer->vma_mapped = true;
 	spin_unlock(&peer->lock);
 	if (ret)
 		return ret;
 
 	ret = -ENOMEM;
-	kaddr = vmalloc_user(size);
+	/* Charged to the opener's memory cgroup, as the bitmaps are. */
+	kaddr = __vmalloc(size, GFP_KERNEL_ACCOUNT | __GFP_ZERO);
 	if (!kaddr)
 		goto err_unreserve;
 	bitmaps = kvcalloc(FASTIPC_BITMAPS * BITS_TO_LONGS(granules),
-			   sizeof(long), GFP_KERNEL);
+			   sizeof(long), GFP_KERNEL_ACCOUNT);
 	if (!bitmaps)
 		goto err_vfree;
-	ret = remap_vmalloc_range(vma, kaddr, 0);
+	ret = fastipc_area_insert(vma, kaddr, size);
 	if (ret)
 		goto err_bitmaps;
 
@@ -223,14 +245,16 @@ void fastipc_area_release(struct fastipc_peer *peer, u64 offset)
 
 /**
  * fastipc_area_deliver() - hand a buffer over to userspace.
- * @peer: the peer owning the area, its lock held.
- * @offset: the buffer.
+ * @peer: the peer owning the area.
+ * @offset: the buffer, its handles and fds written: from now on the
+ *	reader may FREE it.
  */
 void fastipc_area_deliver(struct fastipc_peer *peer, u64 offset)
 {
-	lockdep_assert_held(&peer->lock);
+	spin_lock(&peer->lock);
 	__set_bit(offset / FASTIPC_AREA_GRANULE,
 		  fastipc_area_bitmap(&peer->area, 3));
+	spin_unlock(&peer->lock);
 }
 
 /**

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * fastipc - debugfs: live object counters and per-peer state.
+ * fastipc - debugfs: the counters and peers of stats.c, and the log of
+ * failed transactions.
  *
  * /sys/kernel/debug/fastipc/stats  "name value" lines: live counts, then
  *                                  event counters (prio_*, timeouts)
@@ -12,8 +13,6 @@
 #include <linux/seq_file.h>
 
 #include "internal.h"
-
-atomic_long_t fastipc_stats[FASTIPC_STAT_NR];
 
 static const char * const fastipc_stat_names[FASTIPC_STAT_NR] = {
 	[FASTIPC_STAT_PEERS] = "peers",
@@ -27,13 +26,12 @@ static const char * const fastipc_stat_names[FASTIPC_STAT_NR] = {
 	[FASTIPC_STAT_BOOSTED] = "boosted",
 };
 
-atomic_long_t fastipc_counters[FASTIPC_COUNT_NR];
-
 static const char * const fastipc_count_names[FASTIPC_COUNT_NR] = {
 	[FASTIPC_COUNT_BOOSTS] = "prio_boosts",
 	[FASTIPC_COUNT_RESTORES] = "prio_restores",
 	[FASTIPC_COUNT_KEPT] = "prio_kept",
 	[FASTIPC_COUNT_TIMEOUTS] = "timeouts",
+	[FASTIPC_COUNT_ONEWAY_REFUSED] = "oneway_refused",
 };
 
 #define FASTIPC_FAILED_LOG	32
@@ -118,23 +116,7 @@ static int fastipc_failed_show(struct seq_file *m, void *unused)
 }
 DEFINE_SHOW_ATTRIBUTE(fastipc_failed);
 
-static DEFINE_MUTEX(fastipc_peers_lock);
-static LIST_HEAD(fastipc_peers);
 static struct dentry *fastipc_debugfs_dir;
-
-void fastipc_peer_list_add(struct fastipc_peer *peer)
-{
-	mutex_lock(&fastipc_peers_lock);
-	list_add_tail(&peer->peer_entry, &fastipc_peers);
-	mutex_unlock(&fastipc_peers_lock);
-}
-
-void fastipc_peer_list_del(struct fastipc_peer *peer)
-{
-	mutex_lock(&fastipc_peers_lock);
-	list_del(&peer->peer_entry);
-	mutex_unlock(&fastipc_peers_lock);
-}
 
 static int fastipc_stats_show(struct seq_file *m, void *unused)
 {
@@ -152,19 +134,7 @@ DEFINE_SHOW_ATTRIBUTE(fastipc_stats);
 
 static int fastipc_state_show(struct seq_file *m, void *unused)
 {
-	struct fastipc_peer *peer;
-
-	mutex_lock(&fastipc_peers_lock);
-	list_for_each_entry(peer, &fastipc_peers, peer_entry) {
-		spin_lock(&peer->lock);
-		seq_printf(m, "peer pid %d%s area %zu buffers %u oneway %zu loopers %u spawn %u handles %u\n",
-			   pid_nr(peer->pid), peer->dead ? " dead" : "",
-			   peer->area.size, peer->area.buffers,
-			   peer->area.oneway_bytes, peer->loopers,
-			   peer->spawn_requested, peer->nr_handles);
-		spin_unlock(&peer->lock);
-	}
-	mutex_unlock(&fastipc_peers_lock);
+	fastipc_peer_list_show(m);
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(fastipc_state);

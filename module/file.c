@@ -25,15 +25,20 @@ static int fastipc_open(struct inode *inode, struct file *file)
 /*
  * Every close() of a descriptor of the file lands here, also the implicit
  * ones at exit and exec: the prompt death signal when the opener goes
- * away while the file itself lives on in a child.
+ * away while the file itself lives on in a child.  A plain close() by the
+ * owner wakes its threads blocked in the read phase (EINTR): the
+ * descriptor they wait on may be the one just closed.
  */
 static int fastipc_flush(struct file *file, fl_owner_t id)
 {
 	struct fastipc_peer *peer = file->private_data;
 
-	if (task_tgid(current) == peer->pid &&
-	    ((current->flags & PF_EXITING) || current->mm != peer->mm))
+	if (task_tgid(current) != peer->pid)
+		return 0;
+	if ((current->flags & PF_EXITING) || current->mm != peer->mm)
 		fastipc_peer_die(peer);
+	else
+		fastipc_peer_flush(peer);
 	return 0;
 }
 
@@ -70,7 +75,7 @@ static long fastipc_ioctl_version(void __user *arg)
 		.abi = FASTIPC_ABI_VERSION,
 		.features = FASTIPC_FEAT_CORE | FASTIPC_FEAT_POLL |
 			    FASTIPC_FEAT_PRIO | FASTIPC_FEAT_DEADLINE |
-			    FASTIPC_FEAT_MAX_THREADS,
+			    FASTIPC_FEAT_MAX_THREADS | FASTIPC_FEAT_REASON,
 	};
 
 	fastipc_parse_version(&v);

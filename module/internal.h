@@ -4,15 +4,17 @@
  *
  * Locking, outermost first (never two locks of the same kind at once):
  *
+ *   mmap_lock (vma close)    may be held around fastipc_peer_die()
  *   peer->refs_lock (mutex)  handles and references held by the peer
  *   node->lock (spinlock)    the references to the node, death requests
  *   peer->lock (spinlock)    work lists, threads' states, pending
- *                            transactions, the receive-area allocator
+ *                            transactions, one-way budgets, the area
  *
- * A transaction belongs to exactly one place at a time: the list it is on
- * (a peer's or thread's todo list, or the server peer's pending list), or
- * the thread that just took it off a list.  Whoever owns it may touch it;
- * moving it between lists happens under the lock of the list's peer.
+ * Work lists, the idle list, wake-ups and the hand-off follow the rules
+ * written at the top of queue.c; lifetimes of handles and death requests
+ * those at the top of ref.c.  Each struct below says per field what
+ * protects it: "peer->lock" means the lock of the peer the object belongs
+ * to; "const" means set before the object is published.
  */
 #ifndef _FASTIPC_INTERNAL_H
 #define _FASTIPC_INTERNAL_H
@@ -34,6 +36,8 @@ struct fastipc_peer;
 extern unsigned int fastipc_max_area_size;
 extern unsigned int fastipc_max_threads;
 extern unsigned int fastipc_max_handles;
+extern unsigned int fastipc_max_handle_refs;
+extern unsigned int fastipc_max_oneway;
 extern bool fastipc_inherit_priority;
 
 #define FASTIPC_MAX_TXN_HANDLES	1024
@@ -57,8 +61,9 @@ enum fastipc_work_type {
 
 /**
  * struct fastipc_work - an entry of a todo list.
- * @entry: link in &fastipc_peer.todo or &fastipc_thread.todo.
- * @type: &enum fastipc_work_type.
+ * @entry: link in &fastipc_peer.todo, &fastipc_thread.todo or
+ *	&fastipc_peer.oneway_held; under the lock of the peer whose list.
+ * @type: &enum fastipc_work_type; const.
  */
 struct fastipc_work {
 	struct list_head entry;
@@ -86,10 +91,12 @@ struct fastipc_prio {
  * @size: bytes.
  * @used: four bitmaps, one after the other: allocated granules, first
  *	granules of buffers, one-way buffers, delivered buffers (area.c).
- * @oneway_bytes: bytes held by one-way messages (at most half the area).
+ * @oneway_bytes: bytes held by one-way buffers until FREE (at most half
+ *	the area).
  * @buffers: live buffers.
  *
- * Protected by &fastipc_peer.lock.
+ * Protected by &fastipc_peer.lock; @kaddr and @size are set once, under it,
+ * and stay until the peer is freed.
  */
 struct fastipc_area {
 	void *kaddr;
@@ -101,41 +108,63 @@ struct fastipc_area {
 
 /**
  * struct fastipc_peer - one open of /dev/fastipc.
- * @kref: the file, nodes and in-flight transactions hold references.
+ * @kref: the file, nodes, in-flight transactions and senders in the middle
+ *	of a hand-off hold references.
  * @lock: see the locking rules at the top of this file.
- * @refs_lock: protects @refs and the counts of its references.
- * @mm: address space of the opener; only it may act on the peer.
- * @pid: thread group of the opener.
- * @cred: credentials of the opener.
- * @dead: the owner is gone: no more work is accepted.
- * @todo: work any thread of the peer may take.
- * @idle: threads waiting for @todo work, most recent first.
- * @pending: received synchronous transactions not yet answered.
- * @threads: threads by pid.
- * @nodes: nodes owned by the peer (&fastipc_node.owner_entry).
+ * @refs_lock: protects @refs, @nr_handles, @refs_closed and the counts of
+ *	the references.
+ * @id: unique number (one-way budget shares are kept per sending @id);
+ *	const.
+ * @mm: address space of the opener (grabbed); only it may act on the peer.
+ *	When its last user is gone the peer is dead.  Const.
+ * @pid: thread group of the opener; const.
+ * @cred: credentials of the opener; const.
+ * @dead: the owner is gone: no more work is accepted.  Set once, under
+ *	@lock; read locklessly only as a hint.
+ * @flush_gen: bumped under @lock by each close() from the owner: threads
+ *	blocked in the read phase return EINTR.
+ * @todo: work any thread of the peer may take; under @lock.
+ * @idle: threads waiting for @todo work, most recent first; under @lock.
+ * @pending: received calls not yet answered, in the order they were
+ *	taken; under @lock.
+ * @oneway_held: one-ways waiting for an earlier one-way to the same node
+ *	to be done (queue.c); under @lock.
+ * @oneway_queued: one-ways queued to the peer and not yet read, on any
+ *	list; under @lock.
+ * @oneway_shares: per sending peer (@id) its part of @oneway_queued and of
+ *	their granules, as xa_mk_value(); under @lock.
+ * @threads: threads by pid; the xarray's own lock for stores, @lock for
+ *	what a walk under it reads.
+ * @nodes: nodes owned by the peer (&fastipc_node.owner_entry); @lock.
  * @nodes_dead: nodes fastipc_nodes_die() went through, moved off @nodes.
- * @refs: references by handle number.
+ * @refs: references by handle number (refs_lock; lookups under xa_lock).
  * @nr_handles: live handles in @refs.
  * @refs_closed: the peer is released, no reference may be added.
- * @loopers: threads that entered the looper.
- * @spawn_requested: SPAWN_LOOPER records given out and not yet answered.
- * @max_threads: loopers the peer wants at most (SET_MAX_THREADS).
- * @area: the receive area.
- * @vma_mapped: the area is mapped (one mapping per peer).
- * @peer_entry: link in the device-wide list of peers (debugfs).
+ * @loopers: threads that entered the looper; @lock.
+ * @spawn_requested: SPAWN_LOOPER records given out and not yet answered;
+ *	@lock.
+ * @max_threads: loopers the peer wants at most (SET_MAX_THREADS); @lock.
+ * @area: the receive area; @lock.
+ * @vma_mapped: the area is or was mapped (one mapping per peer); @lock.
+ * @peer_entry: link in the device-wide list of peers (stats.c).
  * @poll_wait: poll() and epoll sleep here; woken when work is queued.
  */
 struct fastipc_peer {
 	struct kref kref;
 	spinlock_t lock;		/* work lists, threads, area */
 	struct mutex refs_lock;		/* @refs and their counts */
+	unsigned long id;
 	struct mm_struct *mm;
 	struct pid *pid;
 	const struct cred *cred;
 	bool dead;
+	unsigned int flush_gen;
 	struct list_head todo;
 	struct list_head idle;
 	struct list_head pending;
+	struct list_head oneway_held;
+	unsigned int oneway_queued;
+	struct xarray oneway_shares;
 	struct xarray threads;
 	struct list_head nodes;
 	struct list_head nodes_dead;
@@ -153,45 +182,58 @@ struct fastipc_peer {
 
 /**
  * struct fastipc_thread - a thread of a peer's process that used the peer.
- * @kref: the peer's table and transactions it waits for hold references.
- * @peer: the peer (not counted: threads die with their peer).
- * @pid: thread ID.
- * @todo: work for this thread only: replies and nested transactions.
- * @wait: the thread sleeps here in the read phase.
- * @idle_entry: link in &fastipc_peer.idle while waiting for peer work.
+ * @kref: the peer's table, a running ioctl of the thread and senders in
+ *	the middle of a hand-off hold references.
+ * @peer: the peer (not counted: the table's reference goes before the
+ *	peer); const.
+ * @serial: unique number; transactions name their server by it, so a
+ *	thread allocated where an exited one was serves nothing.  Const.
+ * @pid: thread ID; const.
+ * @todo: work for this thread only: replies, nested transactions and
+ *	calls handed to it; peer->lock.
+ * @wait: the thread sleeps here in the read phase, and for @handoff.
+ * @idle_entry: link in &fastipc_peer.idle while waiting for peer work;
+ *	peer->lock.
  * @waiting: the call this thread waits the reply of, or NULL.  Compared,
- *	never dereferenced by others.
- * @waiting_id: transaction ID of @waiting.
- * @looper: the thread entered the looper.
- * @spare: a transaction kept for the next call (no allocation per call).
- * @task: the thread's task (counted), whose priority fastipc lends to.
- * @deadline: CLOCK_MONOTONIC deadline of the call in @waiting, or 0.
+ *	never dereferenced by others; peer->lock.
+ * @waiting_id: transaction ID of @waiting; peer->lock.
+ * @deadline: CLOCK_MONOTONIC deadline of the call in @waiting, or 0;
+ *	peer->lock (read once, locklessly, by the waiting thread itself).
+ * @looper: the thread entered the looper; peer->lock.
  * @handoff: a sender is raising the thread's priority before waking it
- *	with the call it put on @todo; the thread waits until it is done.
- * @boosted: the thread runs at a lent priority (prio.c).
+ *	with the call it put on @todo; the thread takes no work and leaves
+ *	its priority fields alone until the sender clears it.  peer->lock.
+ * @gone: fastipc_thread_exit() ran or runs; peer->lock.
+ * @spare: a transaction kept for the next call; the thread itself.
+ * @oneway_node: node of the one-way the thread took last, whose next
+ *	one-way waits until the thread is back (queue.c); the thread itself.
+ * @task: the thread's task (counted), whose priority fastipc lends to.
+ * @boosted: the thread runs at a lent priority (prio.c).  These three are
+ *	the thread's own, or its hand-off sender's while @handoff is set.
  * @prio_base: the thread's own state before it was raised.
  * @prio_lent: the state fastipc last gave it.
- * @gone: fastipc_thread_exit() ran or runs (under the peer's lock).
  * @rcu: frees the thread after a grace period (lookups run under RCU).
  */
 struct fastipc_thread {
 	struct kref kref;
 	struct fastipc_peer *peer;
+	u64 serial;
 	pid_t pid;
 	struct list_head todo;
 	wait_queue_head_t wait;
 	struct list_head idle_entry;
 	struct fastipc_txn *waiting;
 	u64 waiting_id;
-	bool looper;
-	struct fastipc_txn *spare;
-	struct task_struct *task;
 	ktime_t deadline;
+	bool looper;
 	bool handoff;
+	bool gone;
+	struct fastipc_txn *spare;
+	struct fastipc_node *oneway_node;
+	struct task_struct *task;
 	bool boosted;
 	struct fastipc_prio prio_base;
 	struct fastipc_prio prio_lent;
-	bool gone;
 	struct rcu_head rcu;
 };
 
@@ -199,18 +241,24 @@ struct fastipc_thread {
  * struct fastipc_node - an object owned by a peer, named by handles.
  * @kref: references, handles and in-flight messages each hold one.
  * @lock: protects @refs, @remote_refs, @dead and death requests.
- * @owner: owning peer (counted).
- * @cookie: owner's value, returned with each transaction.
- * @flags: %FASTIPC_NODE_* flags.
- * @dead: the owner died.
- * @refs: &struct fastipc_ref of every peer holding a handle.
- * @remote_refs: references held by peers other than @owner.
+ * @owner: owning peer (counted); const.
+ * @cookie: owner's value, returned with each transaction; const.
+ * @flags: %FASTIPC_NODE_* flags; const.
+ * @dead: the owner died; @lock.
+ * @refs: &struct fastipc_ref of every peer holding a handle; @lock.
+ * @remote_refs: references held by peers other than @owner; @lock.
  * @owner_entry: link in &fastipc_peer.nodes, or .nodes_dead once its owner
- *	died (under owner->lock).
- * @released_work: NODE_RELEASED record for the owner.
- * @released_queued: @released_work is on the owner's todo list.
- * @death_done: fastipc_nodes_die() handled the node (under owner->lock).
- * @min_prio: with %FASTIPC_NODE_MIN_PRIO, the least its work runs at.
+ *	died; owner->lock.
+ * @released_work: NODE_RELEASED record for the owner; owner->lock.
+ * @released_queued: @released_work is on the owner's todo list, or read
+ *	and not yet answered; owner->lock.
+ * @death_done: fastipc_nodes_die() handled the node; owner->lock.
+ * @oneway_busy: a one-way to the node is queued or being handled: the
+ *	next waits on &fastipc_peer.oneway_held; owner->lock.
+ * @oneway_held: one-ways to the node on the owner's oneway_held list;
+ *	owner->lock.
+ * @min_prio: with %FASTIPC_NODE_MIN_PRIO, the least its work runs at;
+ *	const.
  */
 struct fastipc_node {
 	struct kref kref;
@@ -225,6 +273,8 @@ struct fastipc_node {
 	struct fastipc_work released_work;
 	bool released_queued;
 	bool death_done;
+	bool oneway_busy;
+	unsigned int oneway_held;
 	struct fastipc_prio min_prio;
 };
 
@@ -232,7 +282,8 @@ struct fastipc_node {
  * enum fastipc_death_state - state of a death request.
  * @FASTIPC_DEATH_NONE: nothing requested.
  * @FASTIPC_DEATH_REQUESTED: requested, owner alive.
- * @FASTIPC_DEATH_QUEUED: the notice is on the holder's todo list.
+ * @FASTIPC_DEATH_QUEUED: the notice is on the holder's todo list (or was
+ *	taken off it by the holder's dying peer).
  * @FASTIPC_DEATH_DELIVERED: read by the holder; never sent again.
  */
 enum fastipc_death_state {
@@ -244,14 +295,16 @@ enum fastipc_death_state {
 
 /**
  * struct fastipc_ref - a peer's handle to a node.
- * @node: the node (counted).
- * @peer: the holder.
- * @handle: handle number in the holder.
- * @count: references the holder has on the handle.
- * @node_entry: link in &fastipc_node.refs.
- * @death: &enum fastipc_death_state, under node->lock.
- * @death_cookie: cookie of the death request.
- * @death_work: the DEAD_NODE record, on the holder's todo when queued.
+ * @node: the node (counted); const.
+ * @peer: the holder; const.
+ * @handle: handle number in the holder; const.
+ * @count: references the holder has on the handle; peer->refs_lock.
+ * @node_entry: link in &fastipc_node.refs; node->lock.
+ * @death: &enum fastipc_death_state; node->lock, and peer->lock where it
+ *	moves to or from QUEUED.
+ * @death_cookie: cookie of the death request; as @death.
+ * @death_work: the DEAD_NODE record, on the holder's todo when queued;
+ *	peer->lock.
  */
 struct fastipc_ref {
 	struct fastipc_node *node;
@@ -275,6 +328,8 @@ struct fastipc_ref {
  * @nodes: counted nodes to hand over, or NULL.
  * @files: counted files to hand over, or NULL.
  * @inline_data: small payloads.
+ *
+ * Owned by whoever owns the transaction (see queue.c).
  */
 struct fastipc_msg {
 	u64 offset;
@@ -298,32 +353,71 @@ struct fastipc_msg {
  * @from: calling thread (counted), NULL for one-ways.
  * @from_peer: sending peer (counted), for the sender's pid and euid.
  * @to: the peer the request went to (counted).
- * @server: thread that took the request.
- * @pending_entry: link in &fastipc_peer.pending while being served.
+ * @server: &fastipc_thread.serial of the thread that took the request;
+ *	to->lock.
+ * @pending_entry: link in &fastipc_peer.pending while being served;
+ *	to->lock.
+ * @replying: a REPLY is being built: it stays on the pending list, no
+ *	other thread may claim it, its peer's death leaves it to the
+ *	replier; to->lock.
  * @lend: the priority lent to the thread serving it (prio.c).
- * @handoff: handed to an idle thread already raised to @lend.
+ * @handoff: handed to an idle thread already raised to @lend; to->lock.
+ * @share_granules: one-ways: area granules charged to the sender's share.
  * @reply_op: %FASTIPC_RET_REPLY, %FASTIPC_RET_DEAD_REPLY or
  *	%FASTIPC_RET_FAILED_REPLY once answered.
  * @reason: &enum fastipc_reason for failures.
  * @msg: the payload travelling now (request, then reply).  Last: only its
  *	header is cleared for a new transaction.
+ *
+ * A transaction is owned by exactly one place at a time (queue.c): the
+ * list it is on, or the thread that took it off a list.
  */
 struct fastipc_txn {
 	struct fastipc_work work;
 	u64 id;
 	bool oneway;
+	bool handoff;
+	bool replying;
 	u64 code;
 	struct fastipc_node *node;
 	struct fastipc_thread *from;
 	struct fastipc_peer *from_peer;
 	struct fastipc_peer *to;
-	struct fastipc_thread *server;
+	u64 server;
 	struct list_head pending_entry;
 	struct fastipc_prio lend;
-	bool handoff;
+	u32 share_granules;
 	u32 reply_op;
 	u32 reason;
 	struct fastipc_msg msg;
+};
+
+/**
+ * struct fastipc_delivery - one record being handed to userspace.
+ * @rec: the record.
+ * @msg: the message's buffer, nodes and files, detached from the work.
+ * @work: the work taken off a list, to put back if the record cannot be
+ *	written (fastipc_work_untake()).
+ * @txn: the transaction to free or recycle once the record is out.
+ * @node: a node reference to drop once the record is out.
+ * @handles: the handles @msg's nodes became, to give back on failure.
+ * @deadline: the deadline of the call a REPLY answers.
+ * @lend: the priority the transaction lends to the reading thread, when
+ *	no sender raised it already.
+ * @from_peer_list: @work came from the peer's list, not the thread's.
+ * @spawn: a SPAWN_LOOPER record is owed after this one.
+ */
+struct fastipc_delivery {
+	struct fastipc_ret rec;
+	struct fastipc_msg msg;
+	struct fastipc_work *work;
+	struct fastipc_txn *txn;
+	struct fastipc_node *node;
+	u32 *handles;
+	ktime_t deadline;
+	struct fastipc_prio lend;
+	bool from_peer_list;
+	bool spawn;
 };
 
 extern const struct file_operations fastipc_fops;
@@ -332,18 +426,52 @@ extern const struct file_operations fastipc_fops;
 struct fastipc_peer *fastipc_peer_create(void);
 void fastipc_peer_put(struct fastipc_peer *peer);
 void fastipc_peer_die(struct fastipc_peer *peer);
+void fastipc_peer_flush(struct fastipc_peer *peer);
 void fastipc_peer_release(struct fastipc_peer *peer);
+
+/* thread.c */
 struct fastipc_thread *fastipc_thread_get(struct fastipc_peer *peer);
 void fastipc_thread_put(struct fastipc_thread *thread);
 void fastipc_thread_exit(struct fastipc_thread *thread);
+void fastipc_threads_release(struct fastipc_peer *peer);
+
+/* queue.c */
 void fastipc_wake_one(struct fastipc_peer *peer);
 void fastipc_wake_thread(struct fastipc_thread *thread);
+int fastipc_queue_txn(struct fastipc_txn *txn, bool nested, u32 *reason);
+void fastipc_queue_reply(struct fastipc_txn *txn);
+struct fastipc_txn *fastipc_pending_claim(struct fastipc_thread *thread,
+					  u64 id);
+void fastipc_pending_unclaim(struct fastipc_peer *peer,
+			     struct fastipc_txn *txn, bool answered);
+bool fastipc_queue_peer_work(struct fastipc_peer *peer,
+			     struct fastipc_work *w);
+int fastipc_take_work(struct fastipc_thread *thread, bool block,
+		      struct fastipc_delivery *d);
+void fastipc_work_untake(struct fastipc_thread *thread,
+			 struct fastipc_delivery *d);
 void fastipc_thread_unhand(struct fastipc_thread *thread);
+void fastipc_thread_wait_handoff(struct fastipc_thread *thread);
+void fastipc_oneway_done(struct fastipc_thread *thread);
+void fastipc_work_abandon_list(struct fastipc_peer *peer,
+			       struct list_head *list);
+void fastipc_queue_drain(struct fastipc_peer *peer);
+u64 fastipc_served_id(struct fastipc_thread *thread);
 
 /* node.c */
 int fastipc_node_create(struct fastipc_peer *peer,
 			struct fastipc_node_create *arg);
 void fastipc_node_put(struct fastipc_node *node);
+void fastipc_nodes_die(struct fastipc_peer *peer);
+int fastipc_set_context_mgr(struct fastipc_peer *peer, u32 handle);
+struct fastipc_node *fastipc_context_mgr_get(void);
+int fastipc_handle_export(struct fastipc_peer *peer,
+			  struct fastipc_handle_fd *arg, struct file **filep);
+int fastipc_handle_import(struct fastipc_peer *peer,
+			  struct fastipc_handle_fd *arg);
+bool fastipc_is_own_file(struct file *file);
+
+/* ref.c */
 struct fastipc_node *fastipc_handle_node(struct fastipc_peer *peer, u32 handle);
 int fastipc_handle_take(struct fastipc_peer *peer, struct fastipc_node *node,
 			u32 *handle);
@@ -351,15 +479,10 @@ int fastipc_handle_acquire(struct fastipc_peer *peer, u32 handle);
 int fastipc_handle_release(struct fastipc_peer *peer, u32 handle);
 int fastipc_death_request(struct fastipc_peer *peer, u32 handle, u64 cookie);
 int fastipc_death_clear(struct fastipc_peer *peer, u32 handle, u64 cookie);
-void fastipc_death_delivered(struct fastipc_ref *ref);
-void fastipc_nodes_die(struct fastipc_peer *peer);
+void fastipc_death_queue_all(struct fastipc_node *node);
+void fastipc_death_untake(struct fastipc_peer *peer, struct fastipc_node *node,
+			  u64 cookie);
 void fastipc_refs_release_all(struct fastipc_peer *peer);
-int fastipc_set_context_mgr(struct fastipc_peer *peer, u32 handle);
-int fastipc_handle_export(struct fastipc_peer *peer,
-			  struct fastipc_handle_fd *arg, struct file **filep);
-int fastipc_handle_import(struct fastipc_peer *peer,
-			  struct fastipc_handle_fd *arg);
-bool fastipc_is_own_file(struct file *file);
 
 /* area.c */
 int fastipc_area_mmap(struct fastipc_peer *peer, struct vm_area_struct *vma);
@@ -372,7 +495,7 @@ int fastipc_area_free_user(struct fastipc_peer *peer, u64 offset);
 
 /* txn.c */
 int fastipc_txn_send(struct fastipc_thread *thread,
-		     const struct fastipc_cmd *cmd, bool oneway);
+		     const struct fastipc_cmd *cmd, bool oneway, u32 *reason);
 int fastipc_txn_reply(struct fastipc_thread *thread,
 		      const struct fastipc_cmd *cmd, bool error);
 void fastipc_txn_fail(struct fastipc_txn *txn, u32 op, u32 reason, int err);
@@ -399,7 +522,7 @@ int fastipc_prio_check_min(const struct fastipc_node_create *arg,
 long fastipc_write_read(struct fastipc_peer *peer, struct file *file,
 			void __user *arg);
 
-/* debugfs.c */
+/* stats.c */
 /**
  * enum fastipc_stat - live object counters exposed in debugfs.
  */
@@ -426,6 +549,7 @@ enum fastipc_count {
 	FASTIPC_COUNT_RESTORES,
 	FASTIPC_COUNT_KEPT,
 	FASTIPC_COUNT_TIMEOUTS,
+	FASTIPC_COUNT_ONEWAY_REFUSED,
 	FASTIPC_COUNT_NR,
 };
 
@@ -441,12 +565,20 @@ static inline void fastipc_stat_dec(enum fastipc_stat s)
 	atomic_long_dec(&fastipc_stats[s]);
 }
 
+static inline void fastipc_count(enum fastipc_count c)
+{
+	atomic_long_inc(&fastipc_counters[c]);
+}
+
+void fastipc_peer_list_add(struct fastipc_peer *peer);
+void fastipc_peer_list_del(struct fastipc_peer *peer);
+void fastipc_peer_list_show(struct seq_file *m);
+
+/* debugfs.c */
 void fastipc_failed_log(struct fastipc_txn *txn, u32 op, u32 reason, int err);
 void fastipc_failed_log_id(u64 id, pid_t from, pid_t to, u32 op, u32 reason,
 			   int err);
 void fastipc_debugfs_init(void);
 void fastipc_debugfs_exit(void);
-void fastipc_peer_list_add(struct fastipc_peer *peer);
-void fastipc_peer_list_del(struct fastipc_peer *peer);
 
 #endif /* _FASTIPC_INTERNAL_H */

@@ -21,6 +21,14 @@ unsigned int fastipc_max_handles = 1 << 20;
 module_param_named(max_handles, fastipc_max_handles, uint, 0644);
 MODULE_PARM_DESC(max_handles, "Handles a peer may hold at most (default 1048576)");
 
+unsigned int fastipc_max_handle_refs = INT_MAX;
+module_param_named(max_handle_refs, fastipc_max_handle_refs, uint, 0644);
+MODULE_PARM_DESC(max_handle_refs, "References one handle may count (default 2^31-1)");
+
+unsigned int fastipc_max_oneway = 1024;
+module_param_named(max_oneway, fastipc_max_oneway, uint, 0644);
+MODULE_PARM_DESC(max_oneway, "One-way messages queued to a peer and not yet read, at most (default 1024); one sender may hold half");
+
 module_param_named(inherit_priority, fastipc_inherit_priority, bool, 0644);
 MODULE_PARM_DESC(inherit_priority, "Serving threads run at their caller's priority (default Y)");
 

@@ -129,7 +129,8 @@ static int fastipc_msg_get_nodes(struct fastipc_msg *msg,
 
 	if (!cmd->n_handles)
 		return 0;
-	msg->nodes = kcalloc(cmd->n_handles, sizeof(*msg->nodes), GFP_KERNEL);
+	msg->nodes = kcalloc(cmd->n_handles, sizeof(*msg->nodes),
+			     GFP_KERNEL_ACCOUNT);
 	if (!msg->nodes)
 		return -ENOMEM;
 	for (i = 0; i < cmd->n_handles; i++) {
@@ -154,7 +155,8 @@ static int fastipc_msg_get_files(struct fastipc_msg *msg,
 
 	if (!cmd->n_fds)
 		return 0;
-	msg->files = kcalloc(cmd->n_fds, sizeof(*msg->files), GFP_KERNEL);
+	msg->files = kcalloc(cmd->n_fds, sizeof(*msg->files),
+			     GFP_KERNEL_ACCOUNT);
 	if (!msg->files)
 		return -ENOMEM;
 	for (i = 0; i < cmd->n_fds; i++) {
@@ -282,52 +284,6 @@ err:
 	return ret;
 }
 
-/* ID of the latest transaction @thread serves, or 0.  peer->lock held. */
-static u64 fastipc_served_id(struct fastipc_thread *thread)
-{
-	struct fastipc_txn *t;
-
-	lockdep_assert_held(&thread->peer->lock);
-	list_for_each_entry_reverse(t, &thread->peer->pending, pending_entry)
-		if (t->server == thread)
-			return t->id;
-	return 0;
-}
-
-/* Another thread of @peer blocked in a call of transaction @id, if any. */
-static struct fastipc_thread *fastipc_waiter_of(struct fastipc_peer *peer,
-						u64 id,
-						struct fastipc_thread *self)
-{
-	struct fastipc_thread *t;
-	unsigned long index;
-
-	lockdep_assert_held(&peer->lock);
-	xa_for_each(&peer->threads, index, t)
-		if (t != self && t->waiting && t->waiting_id == id)
-			return t;
-	return NULL;
-}
-
-/* Hand a finished call to its caller, or drop it if the caller is gone. */
-static void fastipc_txn_complete(struct fastipc_txn *txn)
-{
-	struct fastipc_thread *caller = txn->from;
-	struct fastipc_peer *peer = caller->peer;
-
-	txn->work.type = FASTIPC_WORK_REPLY;
-	spin_lock(&peer->lock);
-	if (caller->waiting == txn && !peer->dead) {
-		list_add_tail(&txn->work.entry, &caller->todo);
-		fastipc_wake_thread(caller);
-		spin_unlock(&peer->lock);
-		return;
-	}
-	spin_unlock(&peer->lock);
-	fastipc_msg_discard(peer, &txn->msg);
-	fastipc_txn_free(txn);
-}
-
 /**
  * fastipc_txn_fail() - answer a call with a failure record.
  * @txn: the call, owned by the caller of this function, its message gone.
@@ -343,7 +299,7 @@ void fastipc_txn_fail(struct fastipc_txn *txn, u32 op, u32 reason, int err)
 	txn->code = err;
 	memset(&txn->msg, 0, offsetof(struct fastipc_msg, inline_data));
 	txn->msg.is_inline = true;
-	fastipc_txn_complete(txn);
+	fastipc_queue_reply(txn);
 }
 
 static void fastipc_txn_area_fail(struct fastipc_txn *txn, int area_err)
@@ -373,31 +329,34 @@ static int fastipc_cmd_check_txn(const struct fastipc_cmd *cmd)
 }
 
 /*
- * Hand @txn to @thread, idle in @to, raised to @lend before it wakes up.
- * Called with to->lock held, returns with it released.  @txn may be gone
- * (its target dying) once the lock is dropped: only @lend is used.
+ * Refuse a one-way: say why to the sender (and in debugfs).  Its message
+ * is discarded; @txn is freed.
  */
-static void fastipc_txn_handoff(struct fastipc_peer *to,
-				struct fastipc_thread *thread,
-				struct fastipc_txn *txn,
-				const struct fastipc_prio *lend)
-	__releases(&to->lock)
+static int fastipc_oneway_refuse(struct fastipc_txn *txn, int err, u32 reason)
 {
-	list_del_init(&thread->idle_entry);
-	kref_get(&thread->kref);
-	thread->handoff = true;
-	txn->handoff = true;
-	list_add_tail(&txn->work.entry, &thread->todo);
-	spin_unlock(&to->lock);
+	fastipc_count(FASTIPC_COUNT_ONEWAY_REFUSED);
+	fastipc_failed_log(txn, 0, reason, -err);
+	fastipc_msg_discard(txn->to, &txn->msg);
+	fastipc_txn_free(txn);
+	return err;
+}
 
-	/* The thread takes no work until handoff is clear: ours alone. */
-	fastipc_prio_boost(thread, lend);
-
-	spin_lock(&to->lock);
-	thread->handoff = false;
-	fastipc_wake_thread(thread);
-	spin_unlock(&to->lock);
-	fastipc_thread_put(thread);
+/* The area error of a one-way's message as an errno and a reason. */
+static int fastipc_oneway_area_err(int area_err, u32 *reason)
+{
+	switch (area_err) {
+	case -EPIPE:
+		*reason = FASTIPC_REASON_DEAD_TARGET;
+		return -EPIPE;
+	case -EDQUOT:
+		*reason = FASTIPC_REASON_ONEWAY_BUDGET;
+		return -ENOSPC;
+	case -ENXIO:
+		*reason = FASTIPC_REASON_NO_AREA;
+		return -ENOSPC;
+	}
+	*reason = FASTIPC_REASON_NO_SPACE;
+	return -ENOSPC;
 }
 
 /**
@@ -405,19 +364,18 @@ static void fastipc_txn_handoff(struct fastipc_peer *to,
  * @thread: the sending thread.
  * @cmd: the command, read once from userspace.
  * @oneway: SEND.
+ * @reason: out: why a SEND was refused (&enum fastipc_reason).
  *
  * Return: 0 when the command is consumed (a call's failure to deliver then
  * comes back as its reply record), or a negative errno with nothing done.
  */
 int fastipc_txn_send(struct fastipc_thread *thread,
-		     const struct fastipc_cmd *cmd, bool oneway)
+		     const struct fastipc_cmd *cmd, bool oneway, u32 *reason)
 {
 	struct fastipc_peer *peer = thread->peer, *to;
-	struct fastipc_thread *target = NULL;
 	struct fastipc_node *node;
 	struct fastipc_txn *txn;
-	struct fastipc_prio lend;
-	bool nested = false;
+	bool nested;
 	int ret, area_err;
 
 	ret = fastipc_cmd_check_txn(cmd);
@@ -432,12 +390,15 @@ int fastipc_txn_send(struct fastipc_thread *thread,
 		fastipc_node_put(node);
 		return -EPERM;
 	}
+	to = node->owner;
+	/* An owner whose address space is gone never reads again. */
+	if (unlikely(!atomic_read(&to->mm->mm_users)))
+		fastipc_peer_die(to);
 	txn = fastipc_txn_alloc(oneway ? NULL : thread);
 	if (!txn) {
 		fastipc_node_put(node);
 		return -ENOMEM;
 	}
-	to = node->owner;
 	kref_get(&to->kref);
 	txn->to = to;
 	txn->node = node;
@@ -446,19 +407,15 @@ int fastipc_txn_send(struct fastipc_thread *thread,
 	kref_get(&peer->kref);
 	txn->from_peer = peer;
 	fastipc_prio_lend(node, oneway, &txn->lend);
-	lend = txn->lend;
 
 	ret = fastipc_msg_prepare(&txn->msg, peer, to, cmd, oneway, &area_err);
-	if (ret)
-		goto err_free;
+	if (ret) {
+		fastipc_txn_free(txn);
+		return ret;
+	}
 	if (oneway && area_err) {
-		ret = area_err == -EPIPE ? -EPIPE : -ENOSPC;
-		fastipc_failed_log(txn, 0, area_err == -EPIPE ?
-				   FASTIPC_REASON_DEAD_TARGET :
-				   area_err == -EDQUOT ?
-				   FASTIPC_REASON_ONEWAY_BUDGET :
-				   FASTIPC_REASON_NO_SPACE, -ret);
-		goto err_free;
+		ret = fastipc_oneway_area_err(area_err, reason);
+		return fastipc_oneway_refuse(txn, ret, *reason);
 	}
 	/* A call made while serving a transaction carries its ID. */
 	spin_lock(&peer->lock);
@@ -484,76 +441,16 @@ int fastipc_txn_send(struct fastipc_thread *thread,
 		}
 	}
 
-	txn->work.type = FASTIPC_WORK_TXN;
-	spin_lock(&to->lock);
-	if (to->dead) {
-		spin_unlock(&to->lock);
-		fastipc_msg_discard(to, &txn->msg);
-		if (oneway) {
-			ret = -EPIPE;
-			goto err_free;
-		}
-		fastipc_txn_fail(txn, FASTIPC_RET_DEAD_REPLY,
-				 FASTIPC_REASON_DEAD_TARGET, EPIPE);
+	ret = fastipc_queue_txn(txn, nested, reason);
+	if (!ret)
 		return 0;
-	}
-	/* Recursion: the nested call goes back to the thread waiting on it. */
-	if (!oneway && nested)
-		target = fastipc_waiter_of(to, txn->id, thread);
-	if (target) {
-		list_add_tail(&txn->work.entry, &target->todo);
-		fastipc_wake_thread(target);
-		spin_unlock(&to->lock);
-		return 0;
-	}
-	target = list_first_entry_or_null(&to->idle, struct fastipc_thread,
-					  idle_entry);
-	if (target && fastipc_prio_higher(target, &lend)) {
-		fastipc_txn_handoff(to, target, txn, &lend);
-		return 0;
-	}
-	list_add_tail(&txn->work.entry, &to->todo);
-	fastipc_wake_one(to);
-	spin_unlock(&to->lock);
+	if (oneway)
+		return fastipc_oneway_refuse(txn, ret, *reason);
+	/* A call to a dead target: its answer says so. */
+	fastipc_msg_discard(to, &txn->msg);
+	fastipc_txn_fail(txn, FASTIPC_RET_DEAD_REPLY,
+			 FASTIPC_REASON_DEAD_TARGET, EPIPE);
 	return 0;
-
-err_free:
-	fastipc_txn_free(txn);
-	return ret;
-}
-
-/* Take the transaction a REPLY answers off the pending list. */
-static struct fastipc_txn *fastipc_txn_claim(struct fastipc_thread *thread,
-					     u64 id)
-{
-	struct fastipc_peer *peer = thread->peer;
-	struct fastipc_txn *t, *found = NULL;
-
-	spin_lock(&peer->lock);
-	list_for_each_entry_reverse(t, &peer->pending, pending_entry) {
-		if (id ? t->id == id : t->server == thread) {
-			found = t;
-			list_del_init(&t->pending_entry);
-			break;
-		}
-	}
-	spin_unlock(&peer->lock);
-	return found;
-}
-
-static void fastipc_txn_unclaim(struct fastipc_peer *peer,
-				struct fastipc_txn *txn)
-{
-	spin_lock(&peer->lock);
-	if (!peer->dead) {
-		list_add_tail(&txn->pending_entry, &peer->pending);
-		txn = NULL;
-	}
-	spin_unlock(&peer->lock);
-	/* The peer died meanwhile: answer as its death would have. */
-	if (txn)
-		fastipc_txn_fail(txn, FASTIPC_RET_DEAD_REPLY,
-				 FASTIPC_REASON_DEAD_TARGET, EPIPE);
 }
 
 /*
@@ -597,10 +494,11 @@ int fastipc_txn_reply(struct fastipc_thread *thread,
 		      cmd->n_handles || cmd->n_fds || !cmd->code ||
 		      cmd->code > MAX_ERRNO))
 		return -EINVAL;
-	txn = fastipc_txn_claim(thread, cmd->txn_id);
+	txn = fastipc_pending_claim(thread, cmd->txn_id);
 	if (!txn)
 		return -EPROTO;
 	if (error) {
+		fastipc_pending_unclaim(thread->peer, txn, true);
 		fastipc_txn_served(thread);
 		fastipc_txn_fail(txn, FASTIPC_RET_FAILED_REPLY,
 				 FASTIPC_REASON_REPLIED_ERROR, cmd->code);
@@ -611,29 +509,28 @@ int fastipc_txn_reply(struct fastipc_thread *thread,
 	memset(&txn->msg, 0, offsetof(struct fastipc_msg, inline_data));
 	ret = fastipc_msg_prepare(&txn->msg, thread->peer, caller_peer, cmd,
 				  false, &area_err);
-	if (!ret && area_err == -EPIPE) {
+	if (!ret && area_err && area_err != -EPIPE)
+		ret = -ENOSPC;
+	fastipc_pending_unclaim(thread->peer, txn, !ret);
+	if (ret)
+		return ret;
+	fastipc_txn_served(thread);
+	if (area_err == -EPIPE) {
 		/* The caller is gone: the reply is dropped, not an error. */
-		fastipc_txn_served(thread);
 		fastipc_txn_free(txn);
 		return 0;
 	}
-	if (!ret && area_err)
-		ret = -ENOSPC;
-	if (ret) {
-		fastipc_txn_unclaim(thread->peer, txn);
-		return ret;
-	}
 	txn->reply_op = FASTIPC_RET_REPLY;
 	txn->code = cmd->code;
-	fastipc_txn_served(thread);
-	fastipc_txn_complete(txn);
+	fastipc_queue_reply(txn);
 	return 0;
 }
 
 int fastipc_txn_cache_init(void)
 {
 	/* Only the inline payload is ever copied from userspace. */
-	fastipc_txn_cache = KMEM_CACHE_USERCOPY(fastipc_txn, 0, msg.inline_data);
+	fastipc_txn_cache = KMEM_CACHE_USERCOPY(fastipc_txn, SLAB_ACCOUNT,
+						msg.inline_data);
 	return fastipc_txn_cache ? 0 : -ENOMEM;
 }
 

@@ -654,6 +654,9 @@ TEST_F(call, woken_thread_that_finds_nothing_stays_idle)
 	/* The reader is woken but cannot run before this read. */
 	ASSERT_EQ(0, fipc_read_one(self->s.p.fd, FASTIPC_WR_NONBLOCK, &r, NULL));
 	EXPECT_EQ(1, r.code);
+	/* Done with it: the node's next one-way may go (one at a time). */
+	EXPECT_EQ(-EAGAIN, fipc_read_one(self->s.p.fd, FASTIPC_WR_NONBLOCK,
+					 &r, NULL));
 	ASSERT_EQ(0, sched_setscheduler(0, SCHED_OTHER, &other));
 	fipc_msleep(20);
 	ASSERT_EQ(0, fipc_wait_sleeping(ir.tid));

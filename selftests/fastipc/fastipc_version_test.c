@@ -42,7 +42,8 @@ TEST_F(dev, version)
 	/* The release is whatever VERSION says, but never garbage. */
 	EXPECT_GT(v.major + v.minor + v.patch, 0);
 	EXPECT_EQ(FASTIPC_FEAT_CORE | FASTIPC_FEAT_POLL | FASTIPC_FEAT_PRIO |
-		  FASTIPC_FEAT_DEADLINE | FASTIPC_FEAT_MAX_THREADS, v.features);
+		  FASTIPC_FEAT_DEADLINE | FASTIPC_FEAT_MAX_THREADS |
+		  FASTIPC_FEAT_REASON, v.features);
 	EXPECT_EQ(0, v.reserved[0]);
 	EXPECT_EQ(0, v.reserved[1]);
 }

@@ -1,0 +1,353 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * fastipc - handles: a peer's references to nodes, and death requests.
+ *
+ * Rules:
+ *  - peer->refs maps handle numbers to &struct fastipc_ref; it and every
+ *    ref's count change under peer->refs_lock (a mutex).  Lookups that
+ *    only need the node run under the xarray's lock and take a node
+ *    reference before it is dropped.
+ *  - A ref holds one reference on its node and sits on node->refs (under
+ *    node->lock) from creation to fastipc_ref_free(); it is freed with
+ *    refs_lock held, so anything that found it under refs_lock may use it
+ *    until it drops the mutex.  Nothing else keeps a pointer to a ref:
+ *    its death notice, when queued, is linked to the holder's todo list,
+ *    and is unlinked under the holder's peer->lock before the ref goes.
+ *  - A death request moves NONE -> REQUESTED (node->lock) -> QUEUED (when
+ *    the owner dies; node->lock + holder's peer->lock) -> DELIVERED (read,
+ *    holder's peer->lock).  CLEAR_DEATH sets it back to NONE under both.
+ *    A notice is queued at most once, so it is delivered exactly once.
+ *  - A handle's count is bounded by max_handle_refs, a peer's handles by
+ *    max_handles: both are user-controlled lengths, so every walk of them
+ *    reschedules.
+ */
+#include <linux/slab.h>
+
+#include "internal.h"
+
+/* The peer's reference to @node, or NULL.  node->lock held. */
+static struct fastipc_ref *fastipc_node_ref_of(struct fastipc_node *node,
+					       struct fastipc_peer *peer)
+{
+	struct fastipc_ref *ref;
+
+	lockdep_assert_held(&node->lock);
+	list_for_each_entry(ref, &node->refs, node_entry)
+		if (ref->peer == peer)
+			return ref;
+	return NULL;
+}
+
+/**
+ * fastipc_handle_node() - the node a handle of @peer names.
+ * @peer: the peer.
+ * @handle: its handle; 0 is the context manager.
+ *
+ * Return: a counted node, or NULL when the handle names nothing.
+ */
+struct fastipc_node *fastipc_handle_node(struct fastipc_peer *peer, u32 handle)
+{
+	struct fastipc_node *node = NULL;
+	struct fastipc_ref *ref;
+
+	if (!handle)
+		return fastipc_context_mgr_get();
+	xa_lock(&peer->refs);
+	ref = xa_load(&peer->refs, handle);
+	if (ref) {
+		node = ref->node;
+		kref_get(&node->kref);
+	}
+	xa_unlock(&peer->refs);
+	return node;
+}
+
+/* One more count on @ref, within max_handle_refs.  refs_lock held. */
+static int fastipc_ref_inc(struct fastipc_ref *ref)
+{
+	lockdep_assert_held(&ref->peer->refs_lock);
+	if (ref->count >= READ_ONCE(fastipc_max_handle_refs))
+		return -EOVERFLOW;
+	ref->count++;
+	return 0;
+}
+
+/**
+ * fastipc_handle_take() - give @peer one reference on @node.
+ * @peer: the receiving peer.
+ * @node: the node (the caller holds a reference of its own).
+ * @handle: out: the peer's handle number for the node.
+ *
+ * A peer has one handle per node: an existing one gains a count, else the
+ * lowest free number is taken.
+ *
+ * Return: 0, -ENOSPC past max_handles, -EOVERFLOW past max_handle_refs,
+ * -ENOMEM, -EPIPE for a released peer.
+ */
+int fastipc_handle_take(struct fastipc_peer *peer, struct fastipc_node *node,
+			u32 *handle)
+{
+	struct fastipc_ref *ref;
+	u32 id;
+	int ret;
+
+	mutex_lock(&peer->refs_lock);
+	if (peer->refs_closed) {
+		ret = -EPIPE;
+		goto out;
+	}
+	spin_lock(&node->lock);
+	ref = fastipc_node_ref_of(node, peer);
+	if (ref) {
+		ret = fastipc_ref_inc(ref);
+		*handle = ref->handle;
+		spin_unlock(&node->lock);
+		goto out;
+	}
+	spin_unlock(&node->lock);
+
+	ret = -ENOSPC;
+	if (peer->nr_handles >= READ_ONCE(fastipc_max_handles))
+		goto out;
+	ret = -ENOMEM;
+	ref = kzalloc(sizeof(*ref), GFP_KERNEL_ACCOUNT);
+	if (!ref)
+		goto out;
+	ref->node = node;
+	ref->peer = peer;
+	ref->count = 1;
+	ref->death_work.type = FASTIPC_WORK_DEAD_NODE;
+	INIT_LIST_HEAD(&ref->death_work.entry);
+	ret = xa_alloc(&peer->refs, &id, ref, XA_LIMIT(1, U32_MAX - 1),
+		       GFP_KERNEL_ACCOUNT);
+	if (ret) {
+		kfree(ref);
+		ret = ret == -EBUSY ? -ENOSPC : ret;
+		goto out;
+	}
+	ref->handle = id;
+	kref_get(&node->kref);
+	spin_lock(&node->lock);
+	list_add_tail(&ref->node_entry, &node->refs);
+	if (peer != node->owner)
+		node->remote_refs++;
+	spin_unlock(&node->lock);
+	peer->nr_handles++;
+	fastipc_stat_inc(FASTIPC_STAT_REFS);
+	*handle = id;
+out:
+	mutex_unlock(&peer->refs_lock);
+	return ret;
+}
+
+static struct fastipc_ref *fastipc_ref_lookup(struct fastipc_peer *peer,
+					      u32 handle)
+{
+	lockdep_assert_held(&peer->refs_lock);
+	return handle ? xa_load(&peer->refs, handle) : NULL;
+}
+
+int fastipc_handle_acquire(struct fastipc_peer *peer, u32 handle)
+{
+	struct fastipc_ref *ref;
+	int ret = -ENOENT;
+
+	mutex_lock(&peer->refs_lock);
+	ref = fastipc_ref_lookup(peer, handle);
+	if (ref)
+		ret = fastipc_ref_inc(ref);
+	mutex_unlock(&peer->refs_lock);
+	return ret;
+}
+
+/* Tell the owner its node has no remote reference left.  node->lock held. */
+static void fastipc_node_queue_released(struct fastipc_node *node)
+{
+	struct fastipc_peer *owner = node->owner;
+
+	lockdep_assert_held(&node->lock);
+	spin_lock(&owner->lock);
+	if (!node->released_queued &&
+	    fastipc_queue_peer_work(owner, &node->released_work)) {
+		node->released_queued = true;
+		/* Under owner->lock: nobody can take the work before this. */
+		kref_get(&node->kref);	/* dropped when read or abandoned */
+	}
+	spin_unlock(&owner->lock);
+}
+
+/* Free a reference whose count reached zero.  refs_lock held. */
+static void fastipc_ref_free(struct fastipc_ref *ref)
+{
+	struct fastipc_peer *peer = ref->peer;
+	struct fastipc_node *node = ref->node;
+
+	lockdep_assert_held(&peer->refs_lock);
+	xa_erase(&peer->refs, ref->handle);
+	peer->nr_handles--;
+	spin_lock(&node->lock);
+	list_del(&ref->node_entry);
+	if (peer != node->owner && !--node->remote_refs)
+		fastipc_node_queue_released(node);
+	if (ref->death != FASTIPC_DEATH_NONE) {
+		spin_lock(&peer->lock);
+		list_del_init(&ref->death_work.entry);
+		spin_unlock(&peer->lock);
+		fastipc_stat_dec(FASTIPC_STAT_DEATHS);
+	}
+	spin_unlock(&node->lock);
+	fastipc_stat_dec(FASTIPC_STAT_REFS);
+	kfree(ref);
+	fastipc_node_put(node);
+}
+
+int fastipc_handle_release(struct fastipc_peer *peer, u32 handle)
+{
+	struct fastipc_ref *ref;
+	int ret = -ENOENT;
+
+	mutex_lock(&peer->refs_lock);
+	ref = fastipc_ref_lookup(peer, handle);
+	if (ref) {
+		if (!--ref->count)
+			fastipc_ref_free(ref);
+		ret = 0;
+	}
+	mutex_unlock(&peer->refs_lock);
+	return ret;
+}
+
+/**
+ * fastipc_refs_release_all() - drop every reference @peer holds.
+ * @peer: a peer being released; no reference may be added afterwards.
+ *
+ * Context: process context; reschedules (up to max_handles references).
+ */
+void fastipc_refs_release_all(struct fastipc_peer *peer)
+{
+	struct fastipc_ref *ref;
+	unsigned long index;
+
+	mutex_lock(&peer->refs_lock);
+	peer->refs_closed = true;
+	xa_for_each(&peer->refs, index, ref) {
+		fastipc_ref_free(ref);
+		cond_resched();
+	}
+	mutex_unlock(&peer->refs_lock);
+}
+
+/* Queue the death notice of @ref.  node->lock held. */
+static void fastipc_death_queue(struct fastipc_ref *ref)
+{
+	struct fastipc_peer *peer = ref->peer;
+
+	lockdep_assert_held(&ref->node->lock);
+	spin_lock(&peer->lock);
+	if (fastipc_queue_peer_work(peer, &ref->death_work))
+		ref->death = FASTIPC_DEATH_QUEUED;
+	spin_unlock(&peer->lock);
+}
+
+/**
+ * fastipc_death_queue_all() - the owner of @node died: queue its notices.
+ * @node: the node, marked dead here.
+ */
+void fastipc_death_queue_all(struct fastipc_node *node)
+{
+	struct fastipc_ref *ref;
+
+	spin_lock(&node->lock);
+	node->dead = true;
+	/* One ref per holding peer: as long as the list of open peers. */
+	list_for_each_entry(ref, &node->refs, node_entry)
+		if (ref->death == FASTIPC_DEATH_REQUESTED)
+			fastipc_death_queue(ref);
+	spin_unlock(&node->lock);
+}
+
+int fastipc_death_request(struct fastipc_peer *peer, u32 handle, u64 cookie)
+{
+	struct fastipc_ref *ref;
+	struct fastipc_node *node;
+	int ret = 0;
+
+	mutex_lock(&peer->refs_lock);
+	ref = fastipc_ref_lookup(peer, handle);
+	if (!ref) {
+		ret = -ENOENT;
+		goto out;
+	}
+	node = ref->node;
+	spin_lock(&node->lock);
+	if (ref->death != FASTIPC_DEATH_NONE) {
+		ret = -EBUSY;
+	} else {
+		ref->death = FASTIPC_DEATH_REQUESTED;
+		ref->death_cookie = cookie;
+		fastipc_stat_inc(FASTIPC_STAT_DEATHS);
+		if (node->dead)
+			fastipc_death_queue(ref);
+	}
+	spin_unlock(&node->lock);
+out:
+	mutex_unlock(&peer->refs_lock);
+	return ret;
+}
+
+int fastipc_death_clear(struct fastipc_peer *peer, u32 handle, u64 cookie)
+{
+	struct fastipc_ref *ref;
+	struct fastipc_node *node;
+	int ret = -ENOENT;
+
+	mutex_lock(&peer->refs_lock);
+	ref = fastipc_ref_lookup(peer, handle);
+	if (!ref)
+		goto out;
+	node = ref->node;
+	spin_lock(&node->lock);
+	if (ref->death != FASTIPC_DEATH_NONE && ref->death_cookie == cookie) {
+		spin_lock(&peer->lock);
+		list_del_init(&ref->death_work.entry);
+		ref->death = FASTIPC_DEATH_NONE;
+		spin_unlock(&peer->lock);
+		fastipc_stat_dec(FASTIPC_STAT_DEATHS);
+		ret = 0;
+	}
+	spin_unlock(&node->lock);
+out:
+	mutex_unlock(&peer->refs_lock);
+	return ret;
+}
+
+/**
+ * fastipc_death_untake() - put back a death notice its reader lost.
+ * @peer: the holder.
+ * @node: the dead node (the delivery's reference).
+ * @cookie: the notice's cookie.
+ *
+ * The ref may have been released or its request cleared since it was
+ * read: then there is nothing to put back.
+ */
+void fastipc_death_untake(struct fastipc_peer *peer, struct fastipc_node *node,
+			  u64 cookie)
+{
+	struct fastipc_ref *ref;
+
+	mutex_lock(&peer->refs_lock);
+	spin_lock(&node->lock);
+	ref = fastipc_node_ref_of(node, peer);
+	if (ref && ref->death == FASTIPC_DEATH_DELIVERED &&
+	    ref->death_cookie == cookie) {
+		spin_lock(&peer->lock);
+		if (!peer->dead) {
+			ref->death = FASTIPC_DEATH_QUEUED;
+			list_add(&ref->death_work.entry, &peer->todo);
+			fastipc_wake_one(peer);
+		}
+		spin_unlock(&peer->lock);
+	}
+	spin_unlock(&node->lock);
+	mutex_unlock(&peer->refs_lock);
+}
