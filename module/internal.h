@@ -127,6 +127,7 @@ struct fastipc_area {
  * @idle: threads waiting for @todo work, most recent first; under @lock.
  * @pending: received calls not yet answered, in the order they were
  *	taken; under @lock.
+ * @pending_seq: numbers the calls taken, for that order; under @lock.
  * @oneway_held: one-ways waiting for an earlier one-way to the same node
  *	to be done (queue.c); under @lock.
  * @oneway_queued: one-ways queued to the peer and not yet read, on any
@@ -162,6 +163,7 @@ struct fastipc_peer {
 	struct list_head todo;
 	struct list_head idle;
 	struct list_head pending;
+	u64 pending_seq;
 	struct list_head oneway_held;
 	unsigned int oneway_queued;
 	struct xarray oneway_shares;
@@ -357,9 +359,8 @@ struct fastipc_msg {
  *	to->lock.
  * @pending_entry: link in &fastipc_peer.pending while being served;
  *	to->lock.
- * @replying: a REPLY is being built: it stays on the pending list, no
- *	other thread may claim it, its peer's death leaves it to the
- *	replier; to->lock.
+ * @taken: its place in the order calls were taken (&fastipc_peer.pending);
+ *	to->lock.
  * @lend: the priority lent to the thread serving it (prio.c).
  * @handoff: handed to an idle thread already raised to @lend; to->lock.
  * @share_granules: one-ways: area granules charged to the sender's share.
@@ -377,13 +378,13 @@ struct fastipc_txn {
 	u64 id;
 	bool oneway;
 	bool handoff;
-	bool replying;
 	u64 code;
 	struct fastipc_node *node;
 	struct fastipc_thread *from;
 	struct fastipc_peer *from_peer;
 	struct fastipc_peer *to;
 	u64 server;
+	u64 taken;
 	struct list_head pending_entry;
 	struct fastipc_prio lend;
 	u32 share_granules;
@@ -443,7 +444,7 @@ void fastipc_queue_reply(struct fastipc_txn *txn);
 struct fastipc_txn *fastipc_pending_claim(struct fastipc_thread *thread,
 					  u64 id);
 void fastipc_pending_unclaim(struct fastipc_peer *peer,
-			     struct fastipc_txn *txn, bool answered);
+			     struct fastipc_txn *txn);
 bool fastipc_queue_peer_work(struct fastipc_peer *peer,
 			     struct fastipc_work *w);
 int fastipc_take_work(struct fastipc_thread *thread, bool block,
@@ -491,6 +492,8 @@ int fastipc_area_alloc(struct fastipc_peer *peer, size_t size, bool oneway,
 		       u64 *offset);
 void fastipc_area_release(struct fastipc_peer *peer, u64 offset);
 void fastipc_area_deliver(struct fastipc_peer *peer, u64 offset);
+void fastipc_area_set_delivered(struct fastipc_peer *peer, u64 offset,
+				bool delivered);
 int fastipc_area_free_user(struct fastipc_peer *peer, u64 offset);
 
 /* txn.c */

@@ -60,8 +60,9 @@
  *    dropped).  Death races the peer's own ioctls (a thread with its own
  *    fd table exits and its flush kills the peer while siblings run):
  *    every list operation above is under the lock, so that is safe.  A
- *    call whose REPLY is being built (txn->replying) is left to its
- *    replier, which finds the peer dead.
+ *    call off the pending list while its REPLY is built belongs to its
+ *    replier, which answers it DEAD_REPLY if the REPLY fails and finds
+ *    the peer dead.
  *
  * 7. Replies go to the caller's thread->todo, under the caller's peer
  *    lock, only while that thread still waits for that very call, its
@@ -431,14 +432,11 @@ void fastipc_queue_reply(struct fastipc_txn *txn)
 }
 
 /**
- * fastipc_pending_claim() - take a pending call to answer it.
+ * fastipc_pending_claim() - take a pending call off the list to answer it.
  * @thread: the replying thread.
  * @id: the call's ID, or 0 for the latest call @thread took.
  *
- * The call stays on the pending list, marked as being answered, so that a
- * failed REPLY leaves it where it was (fastipc_pending_unclaim()).
- *
- * Return: the call, or NULL.
+ * Return: the call, now the caller's, or NULL.
  */
 struct fastipc_txn *fastipc_pending_claim(struct fastipc_thread *thread,
 					  u64 id)
@@ -448,11 +446,9 @@ struct fastipc_txn *fastipc_pending_claim(struct fastipc_thread *thread,
 
 	spin_lock(&peer->lock);
 	list_for_each_entry_reverse(t, &peer->pending, pending_entry) {
-		if (t->replying)
-			continue;
 		if (id ? t->id == id : t->server == thread->serial) {
 			found = t;
-			t->replying = true;
+			list_del_init(&t->pending_entry);
 			break;
 		}
 	}
@@ -461,26 +457,31 @@ struct fastipc_txn *fastipc_pending_claim(struct fastipc_thread *thread,
 }
 
 /**
- * fastipc_pending_unclaim() - end what fastipc_pending_claim() began.
+ * fastipc_pending_unclaim() - a REPLY failed: the call is pending again.
  * @peer: the peer the call was made to.
- * @txn: the claimed call.
- * @answered: the answer is built: the call leaves the pending list and
- *	the caller owns it now.  Otherwise it stays pending, in its place,
- *	unless its peer died meanwhile: then it is answered as the death
- *	would have.
+ * @txn: the call, from fastipc_pending_claim().
+ *
+ * It goes back to its place (the order calls were taken in decides which
+ * is a thread's latest), unless the peer died meanwhile: then it is
+ * answered as the death would have.
  */
 void fastipc_pending_unclaim(struct fastipc_peer *peer,
-			     struct fastipc_txn *txn, bool answered)
+			     struct fastipc_txn *txn)
 {
+	struct fastipc_txn *t;
 	bool dead;
 
 	spin_lock(&peer->lock);
-	txn->replying = false;
 	dead = peer->dead;
-	if (answered || dead)
-		list_del_init(&txn->pending_entry);
+	if (!dead) {
+		list_for_each_entry_reverse(t, &peer->pending, pending_entry)
+			if (t->taken < txn->taken)
+				break;
+		/* After @t, or first when the walk ended at the head. */
+		list_add(&txn->pending_entry, &t->pending_entry);
+	}
 	spin_unlock(&peer->lock);
-	if (!answered && dead)
+	if (dead)
 		fastipc_txn_fail(txn, FASTIPC_RET_DEAD_REPLY,
 				 FASTIPC_REASON_DEAD_TARGET, EPIPE);
 }
@@ -592,8 +593,6 @@ static int fastipc_drain_batch(struct fastipc_peer *peer,
 	list_for_each_entry_safe(txn, tmp, &peer->pending, pending_entry) {
 		if (n >= max)
 			break;
-		if (txn->replying)
-			continue;	/* its replier finds the peer dead */
 		list_del_init(&txn->pending_entry);
 		list_add_tail(&txn->work.entry, batch);
 		n++;
@@ -636,7 +635,8 @@ void fastipc_queue_drain(struct fastipc_peer *peer)
 }
 
 /* Detach a transaction's message for delivery.  peer->lock held. */
-static void fastipc_take_msg(struct fastipc_delivery *d,
+static void fastipc_take_msg(struct fastipc_peer *peer,
+			     struct fastipc_delivery *d,
 			     struct fastipc_txn *txn)
 {
 	struct fastipc_msg *msg = &txn->msg;
@@ -652,6 +652,9 @@ static void fastipc_take_msg(struct fastipc_delivery *d,
 		memcpy(rec->inline_data, msg->inline_data, msg->len);
 	} else {
 		rec->offset = msg->offset;
+		/* Nothing to write after the payload: FREE-able now. */
+		if (msg->has_buf && !msg->n_handles && !msg->n_fds)
+			fastipc_area_set_delivered(peer, msg->offset, true);
 	}
 	memcpy(&d->msg, msg, offsetof(struct fastipc_msg, inline_data));
 	msg->nodes = NULL;
@@ -659,10 +662,13 @@ static void fastipc_take_msg(struct fastipc_delivery *d,
 	msg->has_buf = false;
 }
 
-/* Give a transaction its message back (fastipc_work_untake()). */
-static void fastipc_untake_msg(struct fastipc_delivery *d,
+/* Give a transaction its message back.  peer->lock held. */
+static void fastipc_untake_msg(struct fastipc_peer *peer,
+			       struct fastipc_delivery *d,
 			       struct fastipc_txn *txn)
 {
+	if (d->msg.has_buf)
+		fastipc_area_set_delivered(peer, d->msg.offset, false);
 	memcpy(&txn->msg, &d->msg, offsetof(struct fastipc_msg, inline_data));
 	d->msg.nodes = NULL;
 	d->msg.files = NULL;
@@ -682,7 +688,7 @@ static void fastipc_claim_txn(struct fastipc_thread *thread,
 	rec->sender_pid = pid_vnr(txn->from_peer->pid);
 	rec->sender_euid = from_kuid_munged(current_user_ns(),
 					    txn->from_peer->cred->euid);
-	fastipc_take_msg(d, txn);
+	fastipc_take_msg(thread->peer, d, txn);
 	if (!txn->handoff)
 		d->lend = txn->lend;
 	d->from_peer_list |= txn->handoff;
@@ -696,6 +702,7 @@ static void fastipc_claim_txn(struct fastipc_thread *thread,
 	} else {
 		/* From now on any thread of the peer may answer it. */
 		txn->server = thread->serial;
+		txn->taken = ++peer->pending_seq;
 		list_add_tail(&txn->pending_entry, &peer->pending);
 	}
 	if (d->from_peer_list && thread->looper && list_empty(&peer->idle) &&
@@ -726,7 +733,7 @@ static void fastipc_claim(struct fastipc_thread *thread,
 		txn = container_of(w, struct fastipc_txn, work);
 		rec->op = txn->reply_op;
 		rec->reason = txn->reason;
-		fastipc_take_msg(d, txn);
+		fastipc_take_msg(thread->peer, d, txn);
 		d->deadline = thread->deadline;
 		thread->waiting = NULL;
 		thread->deadline = 0;
@@ -802,7 +809,7 @@ void fastipc_work_untake(struct fastipc_thread *thread,
 	}
 	txn = container_of(w, struct fastipc_txn, work);
 	spin_lock(&peer->lock);
-	fastipc_untake_msg(d, txn);
+	fastipc_untake_msg(peer, d, txn);
 	d->txn = NULL;
 	if (w->type == FASTIPC_WORK_REPLY) {
 		thread->waiting = txn;
@@ -811,9 +818,11 @@ void fastipc_work_untake(struct fastipc_thread *thread,
 	} else {
 		if (txn->oneway) {
 			/* Charged before: over budget for a moment at most. */
-			peer->oneway_queued++;
-			fastipc_share_add(peer, txn->from_peer->id, 1,
-					  txn->share_granules);
+			if (!peer->dead) {
+				peer->oneway_queued++;
+				fastipc_share_add(peer, txn->from_peer->id, 1,
+						  txn->share_granules);
+			}
 			oneway_node = thread->oneway_node;
 			thread->oneway_node = NULL;
 		} else {

@@ -153,7 +153,8 @@ static void fastipc_install(struct fastipc_thread *thread,
 			(void)put_user(d->rec.flags | FASTIPC_RET_FDS_FAILED,
 				       &urec->flags);
 	}
-	if (d->msg.has_buf)
+	/* Else fastipc_take_work() delivered it already. */
+	if (msg->has_buf && (msg->n_handles || msg->n_fds))
 		fastipc_area_deliver(peer, msg->offset);
 }
 

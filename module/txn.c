@@ -498,7 +498,6 @@ int fastipc_txn_reply(struct fastipc_thread *thread,
 	if (!txn)
 		return -EPROTO;
 	if (error) {
-		fastipc_pending_unclaim(thread->peer, txn, true);
 		fastipc_txn_served(thread);
 		fastipc_txn_fail(txn, FASTIPC_RET_FAILED_REPLY,
 				 FASTIPC_REASON_REPLIED_ERROR, cmd->code);
@@ -511,9 +510,10 @@ int fastipc_txn_reply(struct fastipc_thread *thread,
 				  false, &area_err);
 	if (!ret && area_err && area_err != -EPIPE)
 		ret = -ENOSPC;
-	fastipc_pending_unclaim(thread->peer, txn, !ret);
-	if (ret)
+	if (ret) {
+		fastipc_pending_unclaim(thread->peer, txn);
 		return ret;
+	}
 	fastipc_txn_served(thread);
 	if (area_err == -EPIPE) {
 		/* The caller is gone: the reply is dropped, not an error. */
