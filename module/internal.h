@@ -196,9 +196,16 @@ struct fastipc_peer {
  * @wait: the thread sleeps here in the read phase, and for @handoff.
  * @idle_entry: link in &fastipc_peer.idle while waiting for peer work;
  *	peer->lock.
- * @waiting: the call this thread waits the reply of, or NULL.  Compared,
- *	never dereferenced by others; peer->lock.
- * @waiting_id: transaction ID of @waiting; peer->lock.
+ * @waiting: the innermost call this thread waits the reply of, or NULL.
+ *	Compared, never dereferenced by others; it stays allocated while it
+ *	is @waiting (queue.c, rule 7).  peer->lock.
+ * @waiting_id: transaction ID of @waiting (of its whole chain); peer->lock.
+ * @wait_depth: calls in the chain: @waiting, its &fastipc_txn.outer, and
+ *	so on (a thread serving a nested transaction of its own call may
+ *	call again); 0 when not waiting.  peer->lock.
+ * @parked: replies to outer calls of the chain that came before the inner
+ *	ones were answered; moved to @todo when their call is @waiting again.
+ *	peer->lock.
  * @deadline: CLOCK_MONOTONIC deadline of the call in @waiting, or 0;
  *	peer->lock (read once, locklessly, by the waiting thread itself).
  * @looper: the thread entered the looper; peer->lock.
@@ -226,6 +233,8 @@ struct fastipc_thread {
 	struct list_head idle_entry;
 	struct fastipc_txn *waiting;
 	u64 waiting_id;
+	unsigned int wait_depth;
+	struct list_head parked;
 	ktime_t deadline;
 	bool looper;
 	bool handoff;
@@ -353,6 +362,10 @@ struct fastipc_msg {
  * @code: user code of the request, then of the reply.
  * @node: target node (counted).
  * @from: calling thread (counted), NULL for one-ways.
+ * @outer: the call @from waited for when it made this one (compared only),
+ *	or NULL; const.
+ * @outer_deadline: the deadline of @outer; const.
+ * @depth: its place in @from's chain of calls (1: outermost); const.
  * @from_peer: sending peer (counted), for the sender's pid and euid.
  * @to: the peer the request went to (counted).
  * @server: &fastipc_thread.serial of the thread that took the request;
@@ -381,6 +394,9 @@ struct fastipc_txn {
 	u64 code;
 	struct fastipc_node *node;
 	struct fastipc_thread *from;
+	struct fastipc_txn *outer;
+	ktime_t outer_deadline;
+	unsigned int depth;
 	struct fastipc_peer *from_peer;
 	struct fastipc_peer *to;
 	u64 server;
@@ -458,6 +474,8 @@ void fastipc_work_abandon_list(struct fastipc_peer *peer,
 			       struct list_head *list);
 void fastipc_queue_drain(struct fastipc_peer *peer);
 u64 fastipc_served_id(struct fastipc_thread *thread);
+void fastipc_wait_push(struct fastipc_thread *thread, struct fastipc_txn *txn,
+		       ktime_t deadline);
 
 /* node.c */
 int fastipc_node_create(struct fastipc_peer *peer,

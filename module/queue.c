@@ -66,7 +66,14 @@
  *
  * 7. Replies go to the caller's thread->todo, under the caller's peer
  *    lock, only while that thread still waits for that very call, its
- *    peer lives and its task is not exiting; else they are dropped.
+ *    peer lives and its task is not exiting; else they are dropped.  A
+ *    thread that serves a nested transaction of its own call may call
+ *    again: thread->waiting is then the innermost call of a chain, each
+ *    call naming the one before (txn->outer, depth).  A reply to an
+ *    outer call that comes first is parked on thread->parked until its
+ *    call is the innermost again.  A call stays allocated while it is
+ *    some thread's waiting (only the waiting thread frees it, after it
+ *    stopped waiting for it), so its outer fields may be read then.
  *
  * 8. One-ways are delivered one at a time per node, in order: the first
  *    queued sets node->oneway_busy, later ones wait on peer->oneway_held;
@@ -409,6 +416,71 @@ void fastipc_oneway_done(struct fastipc_thread *thread)
 }
 
 /**
+ * fastipc_wait_push() - @thread now waits for call @txn too (rule 7).
+ * @thread: the calling thread, its peer's lock held.
+ * @txn: the call, made while waiting for nothing or from the handler of a
+ *	nested transaction of the call it waits for.
+ * @deadline: the call's deadline, or 0.
+ */
+void fastipc_wait_push(struct fastipc_thread *thread, struct fastipc_txn *txn,
+		       ktime_t deadline)
+{
+	lockdep_assert_held(&thread->peer->lock);
+	txn->outer = thread->waiting;
+	txn->outer_deadline = thread->deadline;
+	txn->depth = thread->waiting ? thread->wait_depth + 1 : 1;
+	thread->wait_depth = txn->depth;
+	thread->waiting = txn;
+	thread->waiting_id = txn->id;
+	thread->deadline = deadline;
+}
+
+/*
+ * @thread stops waiting for its innermost call (answered or timed out):
+ * the call before it is waited for again, and its reply, if it came
+ * already, is next.  peer->lock held.
+ */
+static void fastipc_wait_pop(struct fastipc_thread *thread)
+{
+	struct fastipc_txn *txn = thread->waiting, *t;
+
+	lockdep_assert_held(&thread->peer->lock);
+	thread->waiting = txn->outer;
+	thread->deadline = txn->outer_deadline;
+	thread->wait_depth = txn->outer ? txn->depth - 1 : 0;
+	if (!thread->waiting)
+		return;
+	list_for_each_entry(t, &thread->parked, work.entry) {
+		if (t == thread->waiting) {
+			list_move(&t->work.entry, &thread->todo);
+			break;
+		}
+	}
+}
+
+/* Undo fastipc_wait_pop() of @txn: its record went back.  peer->lock held. */
+static void fastipc_wait_unpop(struct fastipc_thread *thread,
+			       struct fastipc_txn *txn, ktime_t deadline)
+{
+	struct fastipc_txn *t;
+
+	lockdep_assert_held(&thread->peer->lock);
+	if (thread->waiting) {
+		list_for_each_entry(t, &thread->todo, work.entry) {
+			if (t == thread->waiting &&
+			    t->work.type == FASTIPC_WORK_REPLY) {
+				list_move(&t->work.entry, &thread->parked);
+				break;
+			}
+		}
+	}
+	thread->waiting = txn;
+	thread->waiting_id = txn->id;
+	thread->wait_depth = txn->depth;
+	thread->deadline = deadline;
+}
+
+/**
  * fastipc_queue_reply() - hand a finished call to its caller (rule 7).
  * @txn: the call, answered; dropped when nobody waits for it any more.
  */
@@ -419,12 +491,21 @@ void fastipc_queue_reply(struct fastipc_txn *txn)
 
 	txn->work.type = FASTIPC_WORK_REPLY;
 	spin_lock(&peer->lock);
-	if (caller->waiting == txn && !peer->dead &&
+	if (caller->waiting && !peer->dead &&
 	    !(READ_ONCE(caller->task->flags) & PF_EXITING)) {
-		list_add_tail(&txn->work.entry, &caller->todo);
-		fastipc_wake_thread(caller);
-		spin_unlock(&peer->lock);
-		return;
+		if (caller->waiting == txn) {
+			list_add_tail(&txn->work.entry, &caller->todo);
+			fastipc_wake_thread(caller);
+			spin_unlock(&peer->lock);
+			return;
+		}
+		/* An outer call of the chain, still waited for: parked. */
+		if (txn->id == caller->waiting_id &&
+		    txn->depth < caller->wait_depth) {
+			list_add_tail(&txn->work.entry, &caller->parked);
+			spin_unlock(&peer->lock);
+			return;
+		}
 	}
 	spin_unlock(&peer->lock);
 	fastipc_msg_discard(peer, &txn->msg);
@@ -615,8 +696,10 @@ void fastipc_queue_drain(struct fastipc_peer *peer)
 	spin_lock(&peer->lock);
 	xa_for_each(&peer->threads, index, t) {
 		list_splice_tail_init(&t->todo, &peer->todo);
+		list_splice_tail_init(&t->parked, &peer->todo);
 		list_del_init(&t->idle_entry);
 		t->waiting = NULL;
+		t->wait_depth = 0;
 		wake_up_all(&t->wait);
 	}
 	list_splice_tail_init(&peer->oneway_held, &peer->todo);
@@ -735,8 +818,7 @@ static void fastipc_claim(struct fastipc_thread *thread,
 		rec->reason = txn->reason;
 		fastipc_take_msg(thread->peer, d, txn);
 		d->deadline = thread->deadline;
-		thread->waiting = NULL;
-		thread->deadline = 0;
+		fastipc_wait_pop(thread);
 		d->txn = txn;
 		break;
 	case FASTIPC_WORK_DEAD_NODE:
@@ -812,9 +894,7 @@ void fastipc_work_untake(struct fastipc_thread *thread,
 	fastipc_untake_msg(peer, d, txn);
 	d->txn = NULL;
 	if (w->type == FASTIPC_WORK_REPLY) {
-		thread->waiting = txn;
-		thread->waiting_id = txn->id;
-		thread->deadline = d->deadline;
+		fastipc_wait_unpop(thread, txn, d->deadline);
 	} else {
 		if (txn->oneway) {
 			/* Charged before: over budget for a moment at most. */
@@ -868,8 +948,7 @@ static void fastipc_time_out(struct fastipc_thread *thread,
 	d->rec.code = ETIMEDOUT;
 	d->rec.reason = FASTIPC_REASON_TIMED_OUT;
 	/* The reply, if it ever comes, finds nobody waiting: dropped. */
-	thread->waiting = NULL;
-	thread->deadline = 0;
+	fastipc_wait_pop(thread);
 }
 
 static bool fastipc_thread_has_work(struct fastipc_thread *thread)

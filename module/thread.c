@@ -112,6 +112,7 @@ struct fastipc_thread *fastipc_thread_get(struct fastipc_peer *peer)
 	thread->pid = pid;
 	thread->task = get_task_struct(current);
 	INIT_LIST_HEAD(&thread->todo);
+	INIT_LIST_HEAD(&thread->parked);
 	INIT_LIST_HEAD(&thread->idle_entry);
 	init_waitqueue_head(&thread->wait);
 
@@ -182,8 +183,10 @@ void fastipc_thread_exit(struct fastipc_thread *thread)
 	fastipc_oneway_done(thread);
 	spin_lock(&peer->lock);
 	list_splice_init(&thread->todo, &left);
+	list_splice_init(&thread->parked, &left);
 	list_del_init(&thread->idle_entry);
 	thread->waiting = NULL;
+	thread->wait_depth = 0;
 	if (thread->looper) {
 		thread->looper = false;
 		peer->loopers--;

@@ -329,6 +329,21 @@ static int fastipc_cmd_check_txn(const struct fastipc_cmd *cmd)
 }
 
 /*
+ * A thread waiting for a call may call again only from the handler of a
+ * transaction of that call's chain (A -> B -> A -> C, as binder allows).
+ */
+static bool fastipc_may_call_again(struct fastipc_thread *thread)
+{
+	bool ok;
+
+	spin_lock(&thread->peer->lock);
+	ok = !thread->waiting ||
+	     fastipc_served_id(thread) == thread->waiting_id;
+	spin_unlock(&thread->peer->lock);
+	return ok;
+}
+
+/*
  * Refuse a one-way: say why to the sender (and in debugfs).  Its message
  * is discarded; @txn is freed.
  */
@@ -381,7 +396,7 @@ int fastipc_txn_send(struct fastipc_thread *thread,
 	ret = fastipc_cmd_check_txn(cmd);
 	if (ret || cmd->txn_id)
 		return ret ? ret : -EINVAL;
-	if (!oneway && thread->waiting)
+	if (!oneway && thread->waiting && !fastipc_may_call_again(thread))
 		return -EBUSY;
 	node = fastipc_handle_node(peer, cmd->handle);
 	if (!node)
@@ -423,13 +438,11 @@ int fastipc_txn_send(struct fastipc_thread *thread,
 	nested = txn->id;
 	if (!nested)
 		txn->id = atomic64_inc_return(&fastipc_next_id);
-	if (!oneway) {
-		thread->waiting = txn;
-		thread->waiting_id = txn->id;
-		/* 0 means none: a deadline of 0 is one that has passed. */
-		thread->deadline = cmd->flags & FASTIPC_TXN_DEADLINE ?
-				   clamp_t(u64, cmd->arg, 1, KTIME_MAX) : 0;
-	}
+	/* 0 means none: a deadline of 0 is one that has passed. */
+	if (!oneway)
+		fastipc_wait_push(thread, txn,
+				  cmd->flags & FASTIPC_TXN_DEADLINE ?
+				  clamp_t(u64, cmd->arg, 1, KTIME_MAX) : 0);
 	spin_unlock(&peer->lock);
 
 	if (!oneway) {

@@ -997,6 +997,157 @@ TEST(nested_call_goes_to_calling_thread)
 	FIPC_EXPECT_ZERO();
 }
 
+/* ---- A -> B -> A -> C: a nested handler calls a third peer ----------- */
+
+struct chain {
+	struct fipc_peer a, b, c;
+	__u32 a_hb, a_hc, b_ha;
+	int c_go[2];		/* C answers when told */
+	int b_early[2];		/* B's second thread answers A's outer call */
+	volatile __u64 outer_txn;
+	bool early;
+	int fail;
+	__u64 b_nested_code;
+};
+
+/* C: answer one call with 42 "from-c" once told, then quit on a one-way. */
+static void *chain_c_main(void *arg)
+{
+	struct chain *ch = arg;
+	struct fastipc_ret r;
+
+	for (;;) {
+		if (fipc_read_one(ch->c.fd, 0, &r, NULL)) {
+			ch->fail = __LINE__;
+			return NULL;
+		}
+		if (r.flags & FASTIPC_RET_ONEWAY)
+			return NULL;
+		if (fipc_wait(ch->c_go[0]) != 'C')
+			ch->fail = __LINE__;
+		if (fipc_write1(ch->c.fd, fipc_cmd_reply(0, 42, "from-c", 6)))
+			ch->fail = __LINE__;
+	}
+}
+
+/* B: take A's outer call, call back into A, then answer "done". */
+static void *chain_b_main(void *arg)
+{
+	struct chain *ch = arg;
+	struct fastipc_ret r;
+
+	if (fipc_read_one(ch->b.fd, 0, &r, NULL) ||
+	    r.op != FASTIPC_RET_TRANSACTION) {
+		ch->fail = __LINE__;
+		return NULL;
+	}
+	__atomic_store_n(&ch->outer_txn, r.txn_id, __ATOMIC_RELEASE);
+	if (fipc_call(ch->b.fd, ch->b_ha, 2, "nested", 6, &r) ||
+	    r.op != FASTIPC_RET_REPLY)
+		ch->fail = __LINE__;
+	ch->b_nested_code = r.code;
+	/* The early variant answered the outer call already. */
+	if (fipc_write1(ch->b.fd, fipc_cmd_reply(0, 3, "done", 4)) !=
+	    (ch->early ? -EPROTO : 0))
+		ch->fail = __LINE__;
+	return NULL;
+}
+
+/* B's second thread: answer A's outer call by ID while A waits for C. */
+static void *chain_b_early_main(void *arg)
+{
+	struct chain *ch = arg;
+
+	if (fipc_wait(ch->b_early[0]) != 'E')
+		ch->fail = __LINE__;
+	if (fipc_write1(ch->b.fd, fipc_cmd_reply(ch->outer_txn, 7, "early", 5)))
+		ch->fail = __LINE__;
+	fipc_signal(ch->c_go[1], 'C');
+	return NULL;
+}
+
+static void chain_run(struct __test_metadata *_metadata, bool early)
+{
+	struct chain *ch = calloc(1, sizeof(*ch));
+	pthread_t b, b2, c;
+	struct fastipc_cmd cmd;
+	struct fastipc_ret r;
+	__u32 na, nb, nc;
+	__u64 nested;
+
+	ASSERT_NE(NULL, ch);
+	ch->early = early;
+	ASSERT_EQ(0, pipe2(ch->c_go, O_CLOEXEC));
+	ASSERT_EQ(0, pipe2(ch->b_early, O_CLOEXEC));
+	ASSERT_EQ(0, fipc_peer_open(&ch->a, AREA));
+	ASSERT_EQ(0, fipc_peer_open(&ch->b, AREA));
+	ASSERT_EQ(0, fipc_peer_open(&ch->c, AREA));
+	ASSERT_EQ(0, fipc_node_create(ch->a.fd, 0, COOKIE_A, &na));
+	ASSERT_EQ(0, fipc_node_create(ch->b.fd, 0, COOKIE_B, &nb));
+	ASSERT_EQ(0, fipc_node_create(ch->c.fd, 0, 0xc, &nc));
+	ASSERT_EQ(0, fipc_share(ch->b.fd, nb, ch->a.fd, &ch->a_hb));
+	ASSERT_EQ(0, fipc_share(ch->c.fd, nc, ch->a.fd, &ch->a_hc));
+	ASSERT_EQ(0, fipc_share(ch->a.fd, na, ch->b.fd, &ch->b_ha));
+	ASSERT_EQ(0, pthread_create(&c, NULL, chain_c_main, ch));
+	ASSERT_EQ(0, pthread_create(&b, NULL, chain_b_main, ch));
+	if (early)
+		ASSERT_EQ(0, pthread_create(&b2, NULL, chain_b_early_main, ch));
+
+	/* A calls B and is called back, with the same transaction ID. */
+	ASSERT_EQ(0, fipc_call(ch->a.fd, ch->a_hb, 1, "outer", 5, &r));
+	ASSERT_EQ(FASTIPC_RET_TRANSACTION, r.op);
+	nested = r.txn_id;
+	/* Its handler calls C: allowed, as binder allows A->B->A->C. */
+	if (early)
+		fipc_signal(ch->b_early[1], 'E');
+	else
+		fipc_signal(ch->c_go[1], 'C');
+	ASSERT_EQ(0, fipc_call(ch->a.fd, ch->a_hc, 9, "third", 5, &r));
+	ASSERT_EQ(FASTIPC_RET_REPLY, r.op);
+	EXPECT_EQ(42, r.code);
+	EXPECT_EQ(0, memcmp(r.inline_data, "from-c", 6));
+	EXPECT_EQ(nested, r.txn_id);	/* the chain keeps its ID */
+	/* Answer B's nested call, then read the answer to the outer call. */
+	cmd = fipc_cmd_reply(0, 4, "inner", 5);
+	ASSERT_EQ(0, fipc_transact(ch->a.fd, &cmd, 1, &r));
+	ASSERT_EQ(FASTIPC_RET_REPLY, r.op);
+	EXPECT_EQ(early ? 7 : 3, r.code);
+	EXPECT_EQ(0, memcmp(r.inline_data, early ? "early" : "done", 4));
+	EXPECT_EQ(nested, r.txn_id);
+
+	ASSERT_EQ(0, pthread_join(b, NULL));
+	if (early)
+		ASSERT_EQ(0, pthread_join(b2, NULL));
+	EXPECT_EQ(0, ch->fail) TH_LOG("failed at line %d", ch->fail);
+	EXPECT_EQ(4, ch->b_nested_code);
+	ASSERT_EQ(0, fipc_send(ch->a.fd, ch->a_hc, FIPC_CODE_QUIT, NULL, 0));
+	ASSERT_EQ(0, pthread_join(c, NULL));
+	fipc_peer_close(&ch->a);
+	fipc_peer_close(&ch->b);
+	fipc_peer_close(&ch->c);
+	close(ch->c_go[0]);
+	close(ch->c_go[1]);
+	close(ch->b_early[0]);
+	close(ch->b_early[1]);
+	free(ch);
+	FIPC_EXPECT_ZERO();
+}
+
+TEST(nested_handler_calls_a_third_peer)
+{
+	chain_run(_metadata, false);
+}
+
+/*
+ * The answer to A's outer call comes (from another thread of B) while A's
+ * handler still waits for C: it is kept until A waits for the outer call
+ * again, not dropped and not read in place of C's answer.
+ */
+TEST(outer_reply_before_inner_is_kept)
+{
+	chain_run(_metadata, true);
+}
+
 /* ---- servers and clients in other processes -------------------------- */
 
 /* Receive one call, say so, and die with it pending. */
