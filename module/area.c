@@ -110,11 +110,11 @@ int fastipc_area_mmap(struct fastipc_peer *peer, struct vm_area_struct *vma)
 
 	ret = -ENOMEM;
 	/* Charged to the opener's memory cgroup, as the bitmaps are. */
-	kaddr = __vmalloc(size, GFP_KERNEL_ACCOUNT | __GFP_ZERO);
+	kaddr = __vmalloc(size, FASTIPC_GFP | __GFP_ZERO);
 	if (!kaddr)
 		goto err_unreserve;
 	bitmaps = kvcalloc(FASTIPC_BITMAPS * BITS_TO_LONGS(granules),
-			   sizeof(long), GFP_KERNEL_ACCOUNT);
+			   sizeof(long), FASTIPC_GFP);
 	if (!bitmaps)
 		goto err_vfree;
 	ret = fastipc_area_insert(vma, kaddr, size);

@@ -11,10 +11,11 @@
  *                            transactions, one-way budgets, the area
  *
  * Work lists, the idle list, wake-ups and the hand-off follow the rules
- * written at the top of queue.c; lifetimes of handles and death requests
- * those at the top of ref.c.  Each struct below says per field what
- * protects it: "peer->lock" means the lock of the peer the object belongs
- * to; "const" means set before the object is published.
+ * written at the top of queue.c (deliver.c takes work off the lists);
+ * lifetimes of handles and death requests those at the top of ref.c.
+ * Each struct below says per field what protects it: "peer->lock" means
+ * the lock of the peer the object belongs to; "const" means set before
+ * the object is published.
  */
 #ifndef _FASTIPC_INTERNAL_H
 #define _FASTIPC_INTERNAL_H
@@ -39,6 +40,14 @@ extern unsigned int fastipc_max_handles;
 extern unsigned int fastipc_max_handle_refs;
 extern unsigned int fastipc_max_oneway;
 extern bool fastipc_inherit_priority;
+
+/*
+ * Every allocation a user can cause: charged to the caller's memory
+ * cgroup, and failing with ENOMEM at its limit rather than waking the OOM
+ * killer or warning (a user can ask for it on purpose).
+ */
+#define FASTIPC_GFP	(GFP_KERNEL_ACCOUNT | __GFP_RETRY_MAYFAIL | \
+			 __GFP_NOWARN)
 
 #define FASTIPC_MAX_TXN_HANDLES	1024
 #define FASTIPC_MAX_TXN_FDS	64
@@ -414,7 +423,7 @@ struct fastipc_txn {
  * @rec: the record.
  * @msg: the message's buffer, nodes and files, detached from the work.
  * @work: the work taken off a list, to put back if the record cannot be
- *	written (fastipc_work_untake()).
+ *	written (deliver.c).
  * @txn: the transaction to free or recycle once the record is out.
  * @node: a node reference to drop once the record is out.
  * @handles: the handles @msg's nodes became, to give back on failure.
@@ -463,10 +472,8 @@ void fastipc_pending_unclaim(struct fastipc_peer *peer,
 			     struct fastipc_txn *txn);
 bool fastipc_queue_peer_work(struct fastipc_peer *peer,
 			     struct fastipc_work *w);
-int fastipc_take_work(struct fastipc_thread *thread, bool block,
-		      struct fastipc_delivery *d);
-void fastipc_work_untake(struct fastipc_thread *thread,
-			 struct fastipc_delivery *d);
+void fastipc_oneway_uncharge(struct fastipc_peer *to, struct fastipc_txn *txn);
+void fastipc_oneway_recharge(struct fastipc_peer *to, struct fastipc_txn *txn);
 void fastipc_thread_unhand(struct fastipc_thread *thread);
 void fastipc_thread_wait_handoff(struct fastipc_thread *thread);
 void fastipc_oneway_done(struct fastipc_thread *thread);
@@ -474,16 +481,16 @@ void fastipc_work_abandon_list(struct fastipc_peer *peer,
 			       struct list_head *list);
 void fastipc_queue_drain(struct fastipc_peer *peer);
 u64 fastipc_served_id(struct fastipc_thread *thread);
-void fastipc_wait_push(struct fastipc_thread *thread, struct fastipc_txn *txn,
+bool fastipc_txn_begin(struct fastipc_thread *thread, struct fastipc_txn *txn,
 		       ktime_t deadline);
 
 /* node.c */
+struct fastipc_node *fastipc_handle_node(struct fastipc_peer *peer, u32 handle);
 int fastipc_node_create(struct fastipc_peer *peer,
 			struct fastipc_node_create *arg);
 void fastipc_node_put(struct fastipc_node *node);
 void fastipc_nodes_die(struct fastipc_peer *peer);
 int fastipc_set_context_mgr(struct fastipc_peer *peer, u32 handle);
-struct fastipc_node *fastipc_context_mgr_get(void);
 int fastipc_handle_export(struct fastipc_peer *peer,
 			  struct fastipc_handle_fd *arg, struct file **filep);
 int fastipc_handle_import(struct fastipc_peer *peer,
@@ -491,7 +498,6 @@ int fastipc_handle_import(struct fastipc_peer *peer,
 bool fastipc_is_own_file(struct file *file);
 
 /* ref.c */
-struct fastipc_node *fastipc_handle_node(struct fastipc_peer *peer, u32 handle);
 int fastipc_handle_take(struct fastipc_peer *peer, struct fastipc_node *node,
 			u32 *handle);
 int fastipc_handle_acquire(struct fastipc_peer *peer, u32 handle);
@@ -538,6 +544,10 @@ void fastipc_prio_boost(struct fastipc_thread *thread,
 void fastipc_prio_restore(struct fastipc_thread *thread);
 int fastipc_prio_check_min(const struct fastipc_node_create *arg,
 			   struct fastipc_prio *min);
+
+/* deliver.c */
+int fastipc_read(struct fastipc_thread *thread, struct fastipc_write_read *wr,
+		 bool nonblock);
 
 /* rw.c */
 long fastipc_write_read(struct fastipc_peer *peer, struct file *file,

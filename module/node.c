@@ -39,7 +39,7 @@ int fastipc_node_create(struct fastipc_peer *peer,
 	if (ret)
 		return ret;
 
-	node = kzalloc(sizeof(*node), GFP_KERNEL_ACCOUNT);
+	node = kzalloc(sizeof(*node), FASTIPC_GFP);
 	if (!node)
 		return -ENOMEM;
 	kref_init(&node->kref);
@@ -95,12 +95,8 @@ void fastipc_node_put(struct fastipc_node *node)
 	kref_put(&node->kref, fastipc_node_free);
 }
 
-/**
- * fastipc_context_mgr_get() - the context manager's node, handle 0.
- *
- * Return: a counted node, or NULL when there is none.
- */
-struct fastipc_node *fastipc_context_mgr_get(void)
+/* The context manager's node, handle 0, counted; or NULL. */
+static struct fastipc_node *fastipc_context_mgr_get(void)
 {
 	struct fastipc_node *node;
 
@@ -109,6 +105,31 @@ struct fastipc_node *fastipc_context_mgr_get(void)
 	if (node)
 		kref_get(&node->kref);
 	spin_unlock(&fastipc_cm_lock);
+	return node;
+}
+
+/**
+ * fastipc_handle_node() - the node a handle of @peer names.
+ * @peer: the peer.
+ * @handle: its handle; 0 is the context manager.
+ *
+ * Return: a counted node, or NULL when the handle names nothing.
+ */
+struct fastipc_node *fastipc_handle_node(struct fastipc_peer *peer, u32 handle)
+{
+	struct fastipc_node *node = NULL;
+	struct fastipc_ref *ref;
+
+	if (!handle)
+		return fastipc_context_mgr_get();
+	/* A handle's node, as ref.c keeps them: counted under xa_lock. */
+	xa_lock(&peer->refs);
+	ref = xa_load(&peer->refs, handle);
+	if (ref) {
+		node = ref->node;
+		kref_get(&node->kref);
+	}
+	xa_unlock(&peer->refs);
 	return node;
 }
 

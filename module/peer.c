@@ -32,7 +32,7 @@ struct fastipc_peer *fastipc_peer_create(void)
 {
 	struct fastipc_peer *peer;
 
-	peer = kzalloc(sizeof(*peer), GFP_KERNEL_ACCOUNT);
+	peer = kzalloc(sizeof(*peer), FASTIPC_GFP);
 	if (!peer)
 		return NULL;
 	kref_init(&peer->kref);

@@ -86,10 +86,15 @@
  * 9. Putting back.  A record the reader's buffer cannot take goes back to
  *    the head of the list it came from, every state it changed undone
  *    (fastipc_work_untake()): nothing is lost, nothing is seen twice.
+ *
+ * Taking work off the lists, the read phase, is in deliver.c and follows
+ * these rules too.
  */
-#include <linux/sched/signal.h>
+#include <linux/sched.h>
 
 #include "internal.h"
+
+static atomic64_t fastipc_next_id = ATOMIC64_INIT(0);
 
 /* A sender's share of a receiver's budget, packed in an xarray value. */
 #define FASTIPC_SHARE_COUNT_BITS	24
@@ -199,7 +204,8 @@ static void fastipc_handoff(struct fastipc_peer *to,
  * Give @txn to an idle thread (raised first when it lends more than the
  * thread has) or to the peer's list.  to->lock held, released on return.
  */
-static void fastipc_dispatch(struct fastipc_peer *to, struct fastipc_txn *txn)
+static __always_inline void fastipc_dispatch(struct fastipc_peer *to,
+					     struct fastipc_txn *txn)
 	__releases(&to->lock)
 {
 	struct fastipc_thread *t;
@@ -269,7 +275,7 @@ static int fastipc_share_add(struct fastipc_peer *to, unsigned long sender,
 	}
 	return xa_err(xa_store(&to->oneway_shares, sender,
 			       xa_mk_value(n | g << FASTIPC_SHARE_COUNT_BITS),
-			       GFP_NOWAIT | __GFP_ACCOUNT));
+			       GFP_NOWAIT | __GFP_ACCOUNT | __GFP_NOWARN));
 }
 
 /*
@@ -310,14 +316,33 @@ static int fastipc_oneway_charge(struct fastipc_peer *to,
 	return 0;
 }
 
-/* Give back what fastipc_oneway_charge() took.  to->lock held. */
-static void fastipc_oneway_uncharge(struct fastipc_peer *to,
-				    struct fastipc_txn *txn)
+/**
+ * fastipc_oneway_uncharge() - give back what fastipc_oneway_charge() took.
+ * @to: the receiver, its lock held.
+ * @txn: a one-way taken off its lists (read, or abandoned).
+ */
+void fastipc_oneway_uncharge(struct fastipc_peer *to, struct fastipc_txn *txn)
 {
 	lockdep_assert_held(&to->lock);
 	to->oneway_queued--;
 	/* Shrinking an entry, or erasing it, allocates nothing. */
 	fastipc_share_add(to, txn->from_peer->id, -1, -(long)txn->share_granules);
+}
+
+/**
+ * fastipc_oneway_recharge() - charge a one-way put back again (rule 9).
+ * @to: the receiver, its lock held.
+ * @txn: the one-way; it was within the budget when sent, so the budget
+ *	may be exceeded for a moment.
+ */
+void fastipc_oneway_recharge(struct fastipc_peer *to, struct fastipc_txn *txn)
+{
+	lockdep_assert_held(&to->lock);
+	if (to->dead)
+		return;
+	to->oneway_queued++;
+	/* A failure only leaves the sender's share too small. */
+	fastipc_share_add(to, txn->from_peer->id, 1, txn->share_granules);
 }
 
 /**
@@ -415,15 +440,9 @@ void fastipc_oneway_done(struct fastipc_thread *thread)
 	fastipc_node_put(node);
 }
 
-/**
- * fastipc_wait_push() - @thread now waits for call @txn too (rule 7).
- * @thread: the calling thread, its peer's lock held.
- * @txn: the call, made while waiting for nothing or from the handler of a
- *	nested transaction of the call it waits for.
- * @deadline: the call's deadline, or 0.
- */
-void fastipc_wait_push(struct fastipc_thread *thread, struct fastipc_txn *txn,
-		       ktime_t deadline)
+/* @thread now waits for call @txn too (rule 7).  peer->lock held. */
+static void fastipc_wait_push(struct fastipc_thread *thread,
+			      struct fastipc_txn *txn, ktime_t deadline)
 {
 	lockdep_assert_held(&thread->peer->lock);
 	txn->outer = thread->waiting;
@@ -435,49 +454,32 @@ void fastipc_wait_push(struct fastipc_thread *thread, struct fastipc_txn *txn,
 	thread->deadline = deadline;
 }
 
-/*
- * @thread stops waiting for its innermost call (answered or timed out):
- * the call before it is waited for again, and its reply, if it came
- * already, is next.  peer->lock held.
+/**
+ * fastipc_txn_begin() - number a new transaction; a call is waited for.
+ * @thread: the sending thread.
+ * @txn: a call or one-way about to be queued.
+ * @deadline: a call's deadline, or 0.
+ *
+ * A transaction sent while the thread serves one carries that one's ID
+ * (nested); else it gets a new one.
+ *
+ * Return: whether it is nested.
  */
-static void fastipc_wait_pop(struct fastipc_thread *thread)
+bool fastipc_txn_begin(struct fastipc_thread *thread, struct fastipc_txn *txn,
+		       ktime_t deadline)
 {
-	struct fastipc_txn *txn = thread->waiting, *t;
+	struct fastipc_peer *peer = thread->peer;
+	bool nested;
 
-	lockdep_assert_held(&thread->peer->lock);
-	thread->waiting = txn->outer;
-	thread->deadline = txn->outer_deadline;
-	thread->wait_depth = txn->outer ? txn->depth - 1 : 0;
-	if (!thread->waiting)
-		return;
-	list_for_each_entry(t, &thread->parked, work.entry) {
-		if (t == thread->waiting) {
-			list_move(&t->work.entry, &thread->todo);
-			break;
-		}
-	}
-}
-
-/* Undo fastipc_wait_pop() of @txn: its record went back.  peer->lock held. */
-static void fastipc_wait_unpop(struct fastipc_thread *thread,
-			       struct fastipc_txn *txn, ktime_t deadline)
-{
-	struct fastipc_txn *t;
-
-	lockdep_assert_held(&thread->peer->lock);
-	if (thread->waiting) {
-		list_for_each_entry(t, &thread->todo, work.entry) {
-			if (t == thread->waiting &&
-			    t->work.type == FASTIPC_WORK_REPLY) {
-				list_move(&t->work.entry, &thread->parked);
-				break;
-			}
-		}
-	}
-	thread->waiting = txn;
-	thread->waiting_id = txn->id;
-	thread->wait_depth = txn->depth;
-	thread->deadline = deadline;
+	spin_lock(&peer->lock);
+	txn->id = fastipc_served_id(thread);
+	nested = txn->id;
+	if (!nested)
+		txn->id = atomic64_inc_return(&fastipc_next_id);
+	if (!txn->oneway)
+		fastipc_wait_push(thread, txn, deadline);
+	spin_unlock(&peer->lock);
+	return nested;
 }
 
 /**
@@ -717,371 +719,3 @@ void fastipc_queue_drain(struct fastipc_peer *peer)
 	}
 }
 
-/* Detach a transaction's message for delivery.  peer->lock held. */
-static void fastipc_take_msg(struct fastipc_peer *peer,
-			     struct fastipc_delivery *d,
-			     struct fastipc_txn *txn)
-{
-	struct fastipc_msg *msg = &txn->msg;
-	struct fastipc_ret *rec = &d->rec;
-
-	rec->txn_id = txn->id;
-	rec->code = txn->code;
-	rec->data_len = msg->len;
-	rec->n_handles = msg->n_handles;
-	rec->n_fds = msg->n_fds;
-	if (msg->is_inline) {
-		rec->flags |= FASTIPC_RET_INLINE;
-		memcpy(rec->inline_data, msg->inline_data, msg->len);
-	} else {
-		rec->offset = msg->offset;
-		/* Nothing to write after the payload: FREE-able now. */
-		if (msg->has_buf && !msg->n_handles && !msg->n_fds)
-			fastipc_area_set_delivered(peer, msg->offset, true);
-	}
-	memcpy(&d->msg, msg, offsetof(struct fastipc_msg, inline_data));
-	msg->nodes = NULL;
-	msg->files = NULL;
-	msg->has_buf = false;
-}
-
-/* Give a transaction its message back.  peer->lock held. */
-static void fastipc_untake_msg(struct fastipc_peer *peer,
-			       struct fastipc_delivery *d,
-			       struct fastipc_txn *txn)
-{
-	if (d->msg.has_buf)
-		fastipc_area_set_delivered(peer, d->msg.offset, false);
-	memcpy(&txn->msg, &d->msg, offsetof(struct fastipc_msg, inline_data));
-	d->msg.nodes = NULL;
-	d->msg.files = NULL;
-	d->msg.has_buf = false;
-}
-
-/* Fill @d from a transaction just taken off a list.  peer->lock held. */
-static void fastipc_claim_txn(struct fastipc_thread *thread,
-			      struct fastipc_txn *txn,
-			      struct fastipc_delivery *d)
-{
-	struct fastipc_peer *peer = thread->peer;
-	struct fastipc_ret *rec = &d->rec;
-
-	rec->op = FASTIPC_RET_TRANSACTION;
-	rec->cookie = txn->node->cookie;
-	rec->sender_pid = pid_vnr(txn->from_peer->pid);
-	rec->sender_euid = from_kuid_munged(current_user_ns(),
-					    txn->from_peer->cred->euid);
-	fastipc_take_msg(thread->peer, d, txn);
-	if (!txn->handoff)
-		d->lend = txn->lend;
-	d->from_peer_list |= txn->handoff;
-	txn->handoff = false;
-	if (txn->oneway) {
-		rec->flags |= FASTIPC_RET_ONEWAY;
-		fastipc_oneway_uncharge(peer, txn);
-		kref_get(&txn->node->kref);
-		thread->oneway_node = txn->node;
-		d->txn = txn;
-	} else {
-		/* From now on any thread of the peer may answer it. */
-		txn->server = thread->serial;
-		txn->taken = ++peer->pending_seq;
-		list_add_tail(&txn->pending_entry, &peer->pending);
-	}
-	if (d->from_peer_list && thread->looper && list_empty(&peer->idle) &&
-	    peer->loopers + peer->spawn_requested <
-	    min(peer->max_threads, READ_ONCE(fastipc_max_threads))) {
-		peer->spawn_requested++;
-		d->spawn = true;
-	}
-}
-
-/* Fill @d from work @w, just taken off a list.  peer->lock held. */
-static void fastipc_claim(struct fastipc_thread *thread,
-			  struct fastipc_work *w, struct fastipc_delivery *d)
-{
-	struct fastipc_ret *rec = &d->rec;
-	struct fastipc_txn *txn;
-	struct fastipc_node *node;
-	struct fastipc_ref *ref;
-
-	lockdep_assert_held(&thread->peer->lock);
-	d->work = w;
-	switch (w->type) {
-	case FASTIPC_WORK_TXN:
-		txn = container_of(w, struct fastipc_txn, work);
-		fastipc_claim_txn(thread, txn, d);
-		break;
-	case FASTIPC_WORK_REPLY:
-		txn = container_of(w, struct fastipc_txn, work);
-		rec->op = txn->reply_op;
-		rec->reason = txn->reason;
-		fastipc_take_msg(thread->peer, d, txn);
-		d->deadline = thread->deadline;
-		fastipc_wait_pop(thread);
-		d->txn = txn;
-		break;
-	case FASTIPC_WORK_DEAD_NODE:
-		ref = container_of(w, struct fastipc_ref, death_work);
-		rec->op = FASTIPC_RET_DEAD_NODE;
-		rec->cookie = ref->death_cookie;
-		ref->death = FASTIPC_DEATH_DELIVERED;
-		/* To find the ref again if the record goes back. */
-		d->node = ref->node;
-		kref_get(&d->node->kref);
-		break;
-	case FASTIPC_WORK_NODE_RELEASED:
-		node = container_of(w, struct fastipc_node, released_work);
-		rec->op = FASTIPC_RET_NODE_RELEASED;
-		rec->cookie = node->cookie;
-		node->released_queued = false;
-		d->node = node;	/* the queued work's reference */
-		break;
-	}
-}
-
-/* Put a NODE_RELEASED record back, unless it no longer holds. */
-static void fastipc_released_untake(struct fastipc_peer *peer,
-				    struct fastipc_delivery *d)
-{
-	struct fastipc_node *node = d->node;
-
-	spin_lock(&node->lock);
-	spin_lock(&peer->lock);
-	if (!peer->dead && !node->released_queued && !node->remote_refs) {
-		node->released_queued = true;
-		list_add(&node->released_work.entry, &peer->todo);
-		fastipc_wake_one(peer);
-		d->node = NULL;	/* the reference goes back with the work */
-	}
-	spin_unlock(&peer->lock);
-	spin_unlock(&node->lock);
-}
-
-/**
- * fastipc_work_untake() - put back work whose record could not be written.
- * @thread: the reading thread.
- * @d: the delivery, its handles already given back (rw.c).
- *
- * The work goes to the head of the list it came from with what taking it
- * changed undone (rule 9); if the peer died meanwhile it is abandoned.
- * What @d still holds afterwards is dropped by fastipc_finish().
- */
-void fastipc_work_untake(struct fastipc_thread *thread,
-			 struct fastipc_delivery *d)
-{
-	struct fastipc_peer *peer = thread->peer;
-	struct fastipc_work *w = d->work;
-	struct list_head *head = &thread->todo;
-	struct fastipc_node *oneway_node = NULL;
-	struct fastipc_txn *txn;
-	bool restore = false;
-	LIST_HEAD(dropped);
-
-	if (!w)
-		return;
-	d->work = NULL;
-	if (w->type == FASTIPC_WORK_DEAD_NODE) {
-		fastipc_death_untake(peer, d->node, d->rec.cookie);
-		return;
-	}
-	if (w->type == FASTIPC_WORK_NODE_RELEASED) {
-		fastipc_released_untake(peer, d);
-		return;
-	}
-	txn = container_of(w, struct fastipc_txn, work);
-	spin_lock(&peer->lock);
-	fastipc_untake_msg(peer, d, txn);
-	d->txn = NULL;
-	if (w->type == FASTIPC_WORK_REPLY) {
-		fastipc_wait_unpop(thread, txn, d->deadline);
-	} else {
-		if (txn->oneway) {
-			/* Charged before: over budget for a moment at most. */
-			if (!peer->dead) {
-				peer->oneway_queued++;
-				fastipc_share_add(peer, txn->from_peer->id, 1,
-						  txn->share_granules);
-			}
-			oneway_node = thread->oneway_node;
-			thread->oneway_node = NULL;
-		} else {
-			list_del_init(&txn->pending_entry);
-			txn->server = 0;
-		}
-		restore = thread->boosted && !fastipc_served_id(thread);
-		if (d->spawn)
-			peer->spawn_requested--;
-		d->spawn = false;
-		if (d->from_peer_list)
-			head = &peer->todo;
-	}
-	if (peer->dead) {
-		list_add(&w->entry, &dropped);
-	} else {
-		list_add(&w->entry, head);
-		if (head == &peer->todo)
-			fastipc_wake_one(peer);
-	}
-	spin_unlock(&peer->lock);
-	fastipc_work_abandon_list(peer, &dropped);
-	if (oneway_node)
-		fastipc_node_put(oneway_node);	/* the node stays busy */
-	if (restore)
-		fastipc_prio_restore(thread);
-}
-
-/* The call @thread waits for passed its deadline.  peer->lock held. */
-static bool fastipc_timed_out(struct fastipc_thread *thread)
-{
-	return thread->waiting && thread->deadline &&
-	       ktime_compare(ktime_get(), thread->deadline) >= 0;
-}
-
-/* End the call of @thread with a time-out record.  peer->lock held. */
-static void fastipc_time_out(struct fastipc_thread *thread,
-			     struct fastipc_delivery *d)
-{
-	d->rec.op = FASTIPC_RET_FAILED_REPLY;
-	d->rec.flags = FASTIPC_RET_INLINE;
-	d->rec.txn_id = thread->waiting_id;
-	d->rec.code = ETIMEDOUT;
-	d->rec.reason = FASTIPC_REASON_TIMED_OUT;
-	/* The reply, if it ever comes, finds nobody waiting: dropped. */
-	fastipc_wait_pop(thread);
-}
-
-static bool fastipc_thread_has_work(struct fastipc_thread *thread)
-{
-	struct fastipc_peer *peer = thread->peer;
-
-	/* Lockless hints, re-read under the lock before anything is taken. */
-	return (!list_empty_careful(&thread->todo) &&
-		!READ_ONCE(thread->handoff)) ||
-	       (!READ_ONCE(thread->waiting) &&
-		!list_empty_careful(&peer->todo)) ||
-	       READ_ONCE(peer->dead);
-}
-
-/* What ends fastipc_wait_work(); lockless hints, see there. */
-static bool fastipc_woken(struct fastipc_thread *thread, bool idle,
-			  unsigned int gen)
-{
-	return fastipc_thread_has_work(thread) ||
-	       (idle && list_empty_careful(&thread->idle_entry)) ||
-	       READ_ONCE(thread->peer->flush_gen) != gen;
-}
-
-/*
- * Sleep until @thread has work, its deadline passes, a signal, or a close
- * by the owner (flush generation other than @gen).  A thread on the idle
- * list (@idle) also wakes up when a sender takes it off that list: the
- * work it was woken for may have gone to another thread, and it must then
- * put itself back on the list rather than sleep unseen.
- */
-static int fastipc_wait_work(struct fastipc_thread *thread, bool idle,
-			     unsigned int gen)
-{
-	ktime_t deadline = READ_ONCE(thread->deadline);
-	int ret;
-
-	if (!deadline || !READ_ONCE(thread->waiting))
-		return wait_event_interruptible(thread->wait,
-						fastipc_woken(thread, idle, gen));
-	ret = wait_event_interruptible_hrtimeout(thread->wait,
-						 fastipc_woken(thread, idle, gen),
-						 ktime_sub(deadline, ktime_get()));
-	return ret == -ETIME ? 0 : ret;
-}
-
-/**
- * fastipc_take_work() - take the next record of @thread into @d.
- * @thread: the reading thread, in its own ioctl.
- * @block: wait for work when there is none.
- * @d: the delivery to fill, cleared by the caller.
- *
- * Its own work comes first, then the peer's unless it waits for a reply.
- * A thread that serves nothing is back to its own priority before it
- * waits or returns empty-handed.  A fatal signal makes it leave the peer.
- *
- * Return: 1 with @d filled, 0 when there is none and @block is false, or
- * -errno: -EPIPE (peer dead), -EINTR (the owner closed a descriptor of the
- * peer), -ERESTARTSYS (signal).
- */
-int fastipc_take_work(struct fastipc_thread *thread, bool block,
-		      struct fastipc_delivery *d)
-{
-	struct fastipc_peer *peer = thread->peer;
-	struct fastipc_work *w;
-	unsigned int gen;
-	bool peer_ok;
-	int ret;
-
-	spin_lock(&peer->lock);
-	gen = peer->flush_gen;
-	for (;;) {
-		if (thread->handoff) {
-			/* A sender is raising us before handing us a call. */
-			spin_unlock(&peer->lock);
-			fastipc_thread_wait_handoff(thread);
-			spin_lock(&peer->lock);
-			continue;
-		}
-		list_del_init(&thread->idle_entry);
-		peer_ok = !thread->waiting;
-		d->from_peer_list = false;
-		w = list_first_entry_or_null(&thread->todo,
-					     struct fastipc_work, entry);
-		if (!w && peer_ok) {
-			d->from_peer_list = true;
-			w = list_first_entry_or_null(&peer->todo,
-						     struct fastipc_work,
-						     entry);
-		}
-		if (w) {
-			list_del_init(&w->entry);
-			fastipc_claim(thread, w, d);
-			spin_unlock(&peer->lock);
-			return 1;
-		}
-		if (fastipc_timed_out(thread)) {
-			fastipc_time_out(thread, d);
-			spin_unlock(&peer->lock);
-			fastipc_count(FASTIPC_COUNT_TIMEOUTS);
-			fastipc_failed_log_id(d->rec.txn_id, pid_nr(peer->pid),
-					      0, d->rec.op, d->rec.reason,
-					      ETIMEDOUT);
-			return 1;
-		}
-		if (peer_ok && thread->boosted) {
-			/* Back to our own priority before waiting or leaving. */
-			spin_unlock(&peer->lock);
-			fastipc_prio_restore(thread);
-			spin_lock(&peer->lock);
-			continue;
-		}
-		ret = peer->dead ? -EPIPE :
-		      peer->flush_gen != gen ? -EINTR :
-		      block ? 0 : -EAGAIN;
-		if (ret) {
-			spin_unlock(&peer->lock);
-			return ret == -EAGAIN ? 0 : ret;
-		}
-		if (peer_ok)
-			list_add(&thread->idle_entry, &peer->idle);
-		spin_unlock(&peer->lock);
-
-		ret = fastipc_wait_work(thread, peer_ok, gen);
-
-		spin_lock(&peer->lock);
-		if (ret) {
-			list_del_init(&thread->idle_entry);
-			spin_unlock(&peer->lock);
-			fastipc_thread_unhand(thread);
-			/* A killed thread never comes back: leave now. */
-			if (fatal_signal_pending(current))
-				fastipc_thread_exit(thread);
-			return ret;
-		}
-	}
-}

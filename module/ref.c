@@ -38,30 +38,6 @@ static struct fastipc_ref *fastipc_node_ref_of(struct fastipc_node *node,
 	return NULL;
 }
 
-/**
- * fastipc_handle_node() - the node a handle of @peer names.
- * @peer: the peer.
- * @handle: its handle; 0 is the context manager.
- *
- * Return: a counted node, or NULL when the handle names nothing.
- */
-struct fastipc_node *fastipc_handle_node(struct fastipc_peer *peer, u32 handle)
-{
-	struct fastipc_node *node = NULL;
-	struct fastipc_ref *ref;
-
-	if (!handle)
-		return fastipc_context_mgr_get();
-	xa_lock(&peer->refs);
-	ref = xa_load(&peer->refs, handle);
-	if (ref) {
-		node = ref->node;
-		kref_get(&node->kref);
-	}
-	xa_unlock(&peer->refs);
-	return node;
-}
-
 /* One more count on @ref, within max_handle_refs.  refs_lock held. */
 static int fastipc_ref_inc(struct fastipc_ref *ref)
 {
@@ -110,7 +86,7 @@ int fastipc_handle_take(struct fastipc_peer *peer, struct fastipc_node *node,
 	if (peer->nr_handles >= READ_ONCE(fastipc_max_handles))
 		goto out;
 	ret = -ENOMEM;
-	ref = kzalloc(sizeof(*ref), GFP_KERNEL_ACCOUNT);
+	ref = kzalloc(sizeof(*ref), FASTIPC_GFP);
 	if (!ref)
 		goto out;
 	ref->node = node;
@@ -119,7 +95,7 @@ int fastipc_handle_take(struct fastipc_peer *peer, struct fastipc_node *node,
 	ref->death_work.type = FASTIPC_WORK_DEAD_NODE;
 	INIT_LIST_HEAD(&ref->death_work.entry);
 	ret = xa_alloc(&peer->refs, &id, ref, XA_LIMIT(1, U32_MAX - 1),
-		       GFP_KERNEL_ACCOUNT);
+		       FASTIPC_GFP);
 	if (ret) {
 		kfree(ref);
 		ret = ret == -EBUSY ? -ENOSPC : ret;

@@ -1,14 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * fastipc - FASTIPC_IOC_WRITE_READ: run the commands of the write buffer,
- * then wait for work and fill the read buffer with records.
+ * then the read phase (deliver.c).
  */
-#include <linux/cred.h>
-#include <linux/file.h>
-#include <linux/pid.h>
 #include <linux/uaccess.h>
 
-#include "compat.h"
 #include "internal.h"
 
 static int fastipc_cmd_check_plain(const struct fastipc_cmd *cmd)
@@ -86,209 +82,6 @@ static int fastipc_cmd_exec(struct fastipc_thread *thread,
 	return -EINVAL;
 }
 
-/*
- * Turn the nodes of a delivered message into the reader's handles,
- * written after the payload in the area (which the reader cannot write).
- * A node the reader cannot take (handle limit) reads 0xffffffff.
- */
-static void fastipc_translate(struct fastipc_peer *peer,
-			      struct fastipc_delivery *d)
-{
-	struct fastipc_msg *msg = &d->msg;
-	u32 i;
-
-	if (!msg->n_handles)
-		return;
-	d->handles = peer->area.kaddr + msg->offset + round_up(msg->len, 8);
-	for (i = 0; i < msg->n_handles; i++) {
-		if (fastipc_handle_take(peer, msg->nodes[i], &d->handles[i])) {
-			d->handles[i] = U32_MAX;
-			d->rec.flags |= FASTIPC_RET_HANDLES_FAILED;
-		}
-	}
-}
-
-/* The record did not reach userspace: give its handles back. */
-static void fastipc_untranslate(struct fastipc_peer *peer,
-				struct fastipc_delivery *d)
-{
-	u32 i;
-
-	for (i = 0; d->handles && i < d->msg.n_handles; i++)
-		if (d->handles[i] != U32_MAX)
-			fastipc_handle_release(peer, d->handles[i]);
-	d->handles = NULL;
-}
-
-/*
- * The record is out: install its fds, with the LSM and cgroup hooks of
- * SCM_RIGHTS, as the last step (nothing can fail after), write their
- * numbers after the handles, and let the reader FREE the buffer.
- */
-static void fastipc_install(struct fastipc_thread *thread,
-			    struct fastipc_delivery *d,
-			    struct fastipc_ret __user *urec)
-{
-	struct fastipc_peer *peer = thread->peer;
-	struct fastipc_msg *msg = &d->msg;
-	bool failed = false;
-	s32 *fds;
-	u32 i;
-
-	if (msg->n_fds) {
-		fds = peer->area.kaddr + msg->offset + round_up(msg->len, 8) +
-		      sizeof(u32) * msg->n_handles;
-		for (i = 0; i < msg->n_fds; i++) {
-			fds[i] = fastipc_receive_fd(msg->files[i], O_CLOEXEC);
-			if (fds[i] < 0) {
-				fds[i] = -1;
-				failed = true;
-			}
-		}
-		/*
-		 * The record was written a moment ago: only a racing munmap
-		 * can fail this, and the -1 in the area say it too.
-		 */
-		if (failed)
-			(void)put_user(d->rec.flags | FASTIPC_RET_FDS_FAILED,
-				       &urec->flags);
-	}
-	/* Else fastipc_take_work() delivered it already. */
-	if (msg->has_buf && (msg->n_handles || msg->n_fds))
-		fastipc_area_deliver(peer, msg->offset);
-}
-
-/* Drop what the delivery still holds once its record is out or back. */
-static void fastipc_finish(struct fastipc_thread *thread,
-			   struct fastipc_delivery *d)
-{
-	struct fastipc_msg *msg = &d->msg;
-	u32 i;
-
-	for (i = 0; msg->files && i < msg->n_fds; i++)
-		fput(msg->files[i]);
-	kfree(msg->files);
-	for (i = 0; msg->nodes && i < msg->n_handles; i++)
-		fastipc_node_put(msg->nodes[i]);
-	kfree(msg->nodes);
-
-	if (d->node)
-		fastipc_node_put(d->node);
-	if (d->txn) {
-		if (d->txn->oneway)
-			fastipc_txn_free(d->txn);
-		else
-			fastipc_txn_recycle(thread, d->txn);
-	}
-}
-
-/*
- * Bytes of a record that go out: the header and the inline payload.  The
- * rest of @inline_data is neither cleared nor written.
- */
-static size_t fastipc_rec_size(const struct fastipc_ret *rec)
-{
-	size_t len = offsetof(struct fastipc_ret, inline_data);
-
-	if (rec->flags & FASTIPC_RET_INLINE)
-		len += rec->data_len;
-	return len;
-}
-
-/* Clear what fastipc_take_work() and the copy-out rely on. */
-static void fastipc_delivery_init(struct fastipc_delivery *d)
-{
-	memset(&d->rec, 0, offsetof(struct fastipc_ret, inline_data));
-	memset(&d->msg, 0, offsetof(struct fastipc_msg, inline_data));
-	d->work = NULL;
-	d->txn = NULL;
-	d->node = NULL;
-	d->handles = NULL;
-	d->lend.valid = false;
-	d->spawn = false;
-}
-
-/*
- * Probe the record slot at @urec: a buffer that cannot take a record must
- * fail before any work is taken off a list.  Both ends (a record is
- * smaller than a page), the last byte rewritten with its own value.
- */
-static int fastipc_probe_rec(struct fastipc_ret __user *urec)
-{
-	u8 __user *last = (u8 __user *)(urec + 1) - 1;
-	u8 tail;
-
-	if (put_user(0, &urec->op) || get_user(tail, last) ||
-	    put_user(tail, last))
-		return -EFAULT;
-	return 0;
-}
-
-/* Write the SPAWN_LOOPER record owed after @d, or give the request back. */
-static bool fastipc_spawn_rec(struct fastipc_thread *thread,
-			      struct fastipc_delivery *d,
-			      struct fastipc_ret __user *urec)
-{
-	memset(&d->rec, 0, offsetof(struct fastipc_ret, inline_data));
-	d->rec.op = FASTIPC_RET_SPAWN_LOOPER;
-	if (urec && !copy_to_user(urec, &d->rec, fastipc_rec_size(&d->rec)))
-		return true;
-	spin_lock(&thread->peer->lock);
-	thread->peer->spawn_requested--;
-	spin_unlock(&thread->peer->lock);
-	return false;
-}
-
-static int fastipc_read(struct fastipc_thread *thread,
-			struct fastipc_write_read *wr, bool nonblock)
-{
-	struct fastipc_ret __user *ubuf;
-	struct fastipc_delivery dd, *d = &dd;
-	size_t room, got = 0;
-	bool oneway;
-	int ret = 0;
-
-	ubuf = u64_to_user_ptr(wr->read_buffer + wr->read_consumed);
-	room = (wr->read_size - wr->read_consumed) / sizeof(*ubuf);
-	if (fastipc_probe_rec(ubuf))
-		return -EFAULT;
-
-	while (got < room) {
-		if (got && fastipc_probe_rec(ubuf + got))
-			break;
-		fastipc_delivery_init(d);
-		ret = fastipc_take_work(thread, !got && !nonblock, d);
-		if (ret <= 0)
-			break;
-		if (d->lend.valid)
-			fastipc_prio_boost(thread, &d->lend);
-		fastipc_translate(thread->peer, d);
-		if (copy_to_user(ubuf + got, &d->rec,
-				 fastipc_rec_size(&d->rec))) {
-			/* Nothing lost: the work goes back where it was. */
-			fastipc_untranslate(thread->peer, d);
-			fastipc_work_untake(thread, d);
-			fastipc_finish(thread, d);
-			ret = -EFAULT;
-			break;
-		}
-		fastipc_install(thread, d, ubuf + got);
-		fastipc_finish(thread, d);
-		got++;
-		oneway = d->rec.flags & FASTIPC_RET_ONEWAY;
-		if (d->spawn &&
-		    fastipc_spawn_rec(thread, d, got < room ? ubuf + got : NULL))
-			got++;
-		/* The next one-way of its node waits for us: read no more. */
-		if (oneway)
-			break;
-	}
-	wr->read_consumed += got * sizeof(*ubuf);
-	if (got)
-		return 0;
-	return ret ? ret : -EAGAIN;
-}
-
 /**
  * fastipc_write_read() - FASTIPC_IOC_WRITE_READ.
  * @peer: the peer; the caller is its owner.
@@ -347,10 +140,10 @@ long fastipc_write_read(struct fastipc_peer *peer, struct file *file,
 	ret = ret > 0 ? 0 : ret;
 	fastipc_thread_put(thread);
 
-	/* Only the two counters and the reason change. */
+	/* Only the two counters change, and the reason (0 on entry). */
 	if (put_user(wr.write_consumed, &uwr->write_consumed) ||
 	    put_user(wr.read_consumed, &uwr->read_consumed) ||
-	    put_user(reason, &uwr->reason))
+	    (reason && put_user(reason, &uwr->reason)))
 		return -EFAULT;
 	return ret;
 }

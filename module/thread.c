@@ -103,7 +103,7 @@ struct fastipc_thread *fastipc_thread_get(struct fastipc_peer *peer)
 	/* A new thread: first forget the ones that died without a word. */
 	fastipc_threads_reap(peer);
 
-	thread = kzalloc(sizeof(*thread), GFP_KERNEL_ACCOUNT);
+	thread = kzalloc(sizeof(*thread), FASTIPC_GFP);
 	if (!thread)
 		return ERR_PTR(-ENOMEM);
 	kref_init(&thread->kref);
@@ -122,7 +122,7 @@ struct fastipc_thread *fastipc_thread_get(struct fastipc_peer *peer)
 		kfree(thread);
 		return ERR_PTR(-EPIPE);
 	}
-	old = xa_cmpxchg(&peer->threads, pid, NULL, thread, GFP_KERNEL_ACCOUNT);
+	old = xa_cmpxchg(&peer->threads, pid, NULL, thread, FASTIPC_GFP);
 	if (xa_is_err(old) || old) {
 		/* Only the thread itself creates its entry: old cannot be. */
 		put_task_struct(thread->task);

@@ -1,0 +1,649 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * fastipc - delivery: the read phase of WRITE_READ.  A thread takes work
+ * off its own list, then the peer's (queue.c's rules 1 and 3), turns it
+ * into a record (the nodes of a message become its handles, its files its
+ * fds), writes the record to the read buffer, and puts the work back
+ * where it was if the record cannot be written (rule 9).
+ *
+ * Rules, beyond queue.c's:
+ *  - Work taken off a list is owned by the reading thread (its
+ *    &struct fastipc_delivery) until the record is out or the work is back.
+ *  - A buffer becomes FREE-able (delivered) only when nothing is left to
+ *    write in it: at once for a bare payload, after the handles and fds
+ *    otherwise, so that a sibling thread guessing the offset cannot free
+ *    it under the writer.
+ *  - fds are installed last, after the record is out, with receive_fd():
+ *    nothing can fail after a file landed in the reader's table.
+ *  - A thread reads no record after a one-way transaction: the node's next
+ *    one-way waits for it to come back (rule 8).
+ */
+#include <linux/cred.h>
+#include <linux/file.h>
+#include <linux/pid.h>
+#include <linux/sched/signal.h>
+#include <linux/uaccess.h>
+
+#include "compat.h"
+#include "internal.h"
+
+/*
+ * @thread stops waiting for its innermost call (answered or timed out):
+ * the call before it is waited for again, and its reply, if it came
+ * already, is next.  peer->lock held.
+ */
+static void fastipc_wait_pop(struct fastipc_thread *thread)
+{
+	struct fastipc_txn *txn = thread->waiting, *t;
+
+	lockdep_assert_held(&thread->peer->lock);
+	thread->waiting = txn->outer;
+	thread->deadline = txn->outer_deadline;
+	thread->wait_depth = txn->outer ? txn->depth - 1 : 0;
+	if (!thread->waiting)
+		return;
+	list_for_each_entry(t, &thread->parked, work.entry) {
+		if (t == thread->waiting) {
+			list_move(&t->work.entry, &thread->todo);
+			break;
+		}
+	}
+}
+
+/* Undo fastipc_wait_pop() of @txn: its record went back.  peer->lock held. */
+static void fastipc_wait_unpop(struct fastipc_thread *thread,
+			       struct fastipc_txn *txn, ktime_t deadline)
+{
+	struct fastipc_txn *t;
+
+	lockdep_assert_held(&thread->peer->lock);
+	if (thread->waiting) {
+		list_for_each_entry(t, &thread->todo, work.entry) {
+			if (t == thread->waiting &&
+			    t->work.type == FASTIPC_WORK_REPLY) {
+				list_move(&t->work.entry, &thread->parked);
+				break;
+			}
+		}
+	}
+	thread->waiting = txn;
+	thread->waiting_id = txn->id;
+	thread->wait_depth = txn->depth;
+	thread->deadline = deadline;
+}
+
+/* Detach a transaction's message for delivery.  peer->lock held. */
+static void fastipc_take_msg(struct fastipc_peer *peer,
+			     struct fastipc_delivery *d,
+			     struct fastipc_txn *txn)
+{
+	struct fastipc_msg *msg = &txn->msg;
+	struct fastipc_ret *rec = &d->rec;
+
+	rec->txn_id = txn->id;
+	rec->code = txn->code;
+	rec->data_len = msg->len;
+	rec->n_handles = msg->n_handles;
+	rec->n_fds = msg->n_fds;
+	if (msg->is_inline) {
+		rec->flags |= FASTIPC_RET_INLINE;
+		memcpy(rec->inline_data, msg->inline_data, msg->len);
+	} else {
+		rec->offset = msg->offset;
+		/* Nothing to write after the payload: FREE-able now. */
+		if (msg->has_buf && !msg->n_handles && !msg->n_fds)
+			fastipc_area_set_delivered(peer, msg->offset, true);
+	}
+	memcpy(&d->msg, msg, offsetof(struct fastipc_msg, inline_data));
+	msg->nodes = NULL;
+	msg->files = NULL;
+	msg->has_buf = false;
+}
+
+/* Give a transaction its message back.  peer->lock held. */
+static void fastipc_untake_msg(struct fastipc_peer *peer,
+			       struct fastipc_delivery *d,
+			       struct fastipc_txn *txn)
+{
+	if (d->msg.has_buf)
+		fastipc_area_set_delivered(peer, d->msg.offset, false);
+	memcpy(&txn->msg, &d->msg, offsetof(struct fastipc_msg, inline_data));
+	d->msg.nodes = NULL;
+	d->msg.files = NULL;
+	d->msg.has_buf = false;
+}
+
+/* Fill @d from a transaction just taken off a list.  peer->lock held. */
+static void fastipc_claim_txn(struct fastipc_thread *thread,
+			      struct fastipc_txn *txn,
+			      struct fastipc_delivery *d)
+{
+	struct fastipc_peer *peer = thread->peer;
+	struct fastipc_ret *rec = &d->rec;
+
+	rec->op = FASTIPC_RET_TRANSACTION;
+	rec->cookie = txn->node->cookie;
+	rec->sender_pid = pid_vnr(txn->from_peer->pid);
+	rec->sender_euid = from_kuid_munged(current_user_ns(),
+					    txn->from_peer->cred->euid);
+	fastipc_take_msg(thread->peer, d, txn);
+	if (!txn->handoff)
+		d->lend = txn->lend;
+	d->from_peer_list |= txn->handoff;
+	txn->handoff = false;
+	if (txn->oneway) {
+		rec->flags |= FASTIPC_RET_ONEWAY;
+		fastipc_oneway_uncharge(peer, txn);
+		kref_get(&txn->node->kref);
+		thread->oneway_node = txn->node;
+		d->txn = txn;
+	} else {
+		/* From now on any thread of the peer may answer it. */
+		txn->server = thread->serial;
+		txn->taken = ++peer->pending_seq;
+		list_add_tail(&txn->pending_entry, &peer->pending);
+	}
+	if (d->from_peer_list && thread->looper && list_empty(&peer->idle) &&
+	    peer->loopers + peer->spawn_requested <
+	    min(peer->max_threads, READ_ONCE(fastipc_max_threads))) {
+		peer->spawn_requested++;
+		d->spawn = true;
+	}
+}
+
+/* Fill @d from work @w, just taken off a list.  peer->lock held. */
+static void fastipc_claim(struct fastipc_thread *thread,
+			  struct fastipc_work *w, struct fastipc_delivery *d)
+{
+	struct fastipc_ret *rec = &d->rec;
+	struct fastipc_txn *txn;
+	struct fastipc_node *node;
+	struct fastipc_ref *ref;
+
+	lockdep_assert_held(&thread->peer->lock);
+	d->work = w;
+	switch (w->type) {
+	case FASTIPC_WORK_TXN:
+		txn = container_of(w, struct fastipc_txn, work);
+		fastipc_claim_txn(thread, txn, d);
+		break;
+	case FASTIPC_WORK_REPLY:
+		txn = container_of(w, struct fastipc_txn, work);
+		rec->op = txn->reply_op;
+		rec->reason = txn->reason;
+		fastipc_take_msg(thread->peer, d, txn);
+		d->deadline = thread->deadline;
+		fastipc_wait_pop(thread);
+		d->txn = txn;
+		break;
+	case FASTIPC_WORK_DEAD_NODE:
+		ref = container_of(w, struct fastipc_ref, death_work);
+		rec->op = FASTIPC_RET_DEAD_NODE;
+		rec->cookie = ref->death_cookie;
+		ref->death = FASTIPC_DEATH_DELIVERED;
+		/* To find the ref again if the record goes back. */
+		d->node = ref->node;
+		kref_get(&d->node->kref);
+		break;
+	case FASTIPC_WORK_NODE_RELEASED:
+		node = container_of(w, struct fastipc_node, released_work);
+		rec->op = FASTIPC_RET_NODE_RELEASED;
+		rec->cookie = node->cookie;
+		node->released_queued = false;
+		d->node = node;	/* the queued work's reference */
+		break;
+	}
+}
+
+/* Put a NODE_RELEASED record back, unless it no longer holds. */
+static void fastipc_released_untake(struct fastipc_peer *peer,
+				    struct fastipc_delivery *d)
+{
+	struct fastipc_node *node = d->node;
+
+	spin_lock(&node->lock);
+	spin_lock(&peer->lock);
+	if (!peer->dead && !node->released_queued && !node->remote_refs) {
+		node->released_queued = true;
+		list_add(&node->released_work.entry, &peer->todo);
+		fastipc_wake_one(peer);
+		d->node = NULL;	/* the reference goes back with the work */
+	}
+	spin_unlock(&peer->lock);
+	spin_unlock(&node->lock);
+}
+
+/**
+ * fastipc_work_untake() - put back work whose record could not be written.
+ * @thread: the reading thread.
+ * @d: the delivery, its handles already given back (rw.c).
+ *
+ * The work goes to the head of the list it came from with what taking it
+ * changed undone (rule 9); if the peer died meanwhile it is abandoned.
+ * What @d still holds afterwards is dropped by fastipc_finish().
+ */
+static void fastipc_work_untake(struct fastipc_thread *thread,
+				struct fastipc_delivery *d)
+{
+	struct fastipc_peer *peer = thread->peer;
+	struct fastipc_work *w = d->work;
+	struct list_head *head = &thread->todo;
+	struct fastipc_node *oneway_node = NULL;
+	struct fastipc_txn *txn;
+	bool restore = false;
+	LIST_HEAD(dropped);
+
+	if (!w)
+		return;
+	d->work = NULL;
+	if (w->type == FASTIPC_WORK_DEAD_NODE) {
+		fastipc_death_untake(peer, d->node, d->rec.cookie);
+		return;
+	}
+	if (w->type == FASTIPC_WORK_NODE_RELEASED) {
+		fastipc_released_untake(peer, d);
+		return;
+	}
+	txn = container_of(w, struct fastipc_txn, work);
+	spin_lock(&peer->lock);
+	fastipc_untake_msg(peer, d, txn);
+	d->txn = NULL;
+	if (w->type == FASTIPC_WORK_REPLY) {
+		fastipc_wait_unpop(thread, txn, d->deadline);
+	} else {
+		if (txn->oneway) {
+			fastipc_oneway_recharge(peer, txn);
+			oneway_node = thread->oneway_node;
+			thread->oneway_node = NULL;
+		} else {
+			list_del_init(&txn->pending_entry);
+			txn->server = 0;
+		}
+		restore = thread->boosted && !fastipc_served_id(thread);
+		if (d->spawn)
+			peer->spawn_requested--;
+		d->spawn = false;
+		if (d->from_peer_list)
+			head = &peer->todo;
+	}
+	if (peer->dead) {
+		list_add(&w->entry, &dropped);
+	} else {
+		list_add(&w->entry, head);
+		if (head == &peer->todo)
+			fastipc_wake_one(peer);
+	}
+	spin_unlock(&peer->lock);
+	fastipc_work_abandon_list(peer, &dropped);
+	if (oneway_node)
+		fastipc_node_put(oneway_node);	/* the node stays busy */
+	if (restore)
+		fastipc_prio_restore(thread);
+}
+
+/* The call @thread waits for passed its deadline.  peer->lock held. */
+static bool fastipc_timed_out(struct fastipc_thread *thread)
+{
+	return thread->waiting && thread->deadline &&
+	       ktime_compare(ktime_get(), thread->deadline) >= 0;
+}
+
+/* End the call of @thread with a time-out record.  peer->lock held. */
+static void fastipc_time_out(struct fastipc_thread *thread,
+			     struct fastipc_delivery *d)
+{
+	d->rec.op = FASTIPC_RET_FAILED_REPLY;
+	d->rec.flags = FASTIPC_RET_INLINE;
+	d->rec.txn_id = thread->waiting_id;
+	d->rec.code = ETIMEDOUT;
+	d->rec.reason = FASTIPC_REASON_TIMED_OUT;
+	/* The reply, if it ever comes, finds nobody waiting: dropped. */
+	fastipc_wait_pop(thread);
+}
+
+static bool fastipc_thread_has_work(struct fastipc_thread *thread)
+{
+	struct fastipc_peer *peer = thread->peer;
+
+	/* Lockless hints, re-read under the lock before anything is taken. */
+	return (!list_empty_careful(&thread->todo) &&
+		!READ_ONCE(thread->handoff)) ||
+	       (!READ_ONCE(thread->waiting) &&
+		!list_empty_careful(&peer->todo)) ||
+	       READ_ONCE(peer->dead);
+}
+
+/* What ends fastipc_wait_work(); lockless hints, see there. */
+static bool fastipc_woken(struct fastipc_thread *thread, bool idle,
+			  unsigned int gen)
+{
+	return fastipc_thread_has_work(thread) ||
+	       (idle && list_empty_careful(&thread->idle_entry)) ||
+	       READ_ONCE(thread->peer->flush_gen) != gen;
+}
+
+/*
+ * Sleep until @thread has work, its deadline passes, a signal, or a close
+ * by the owner (flush generation other than @gen).  A thread on the idle
+ * list (@idle) also wakes up when a sender takes it off that list: the
+ * work it was woken for may have gone to another thread, and it must then
+ * put itself back on the list rather than sleep unseen.
+ */
+static __always_inline int fastipc_wait_work(struct fastipc_thread *thread,
+					     bool idle, unsigned int gen)
+{
+	ktime_t deadline = READ_ONCE(thread->deadline);
+	int ret;
+
+	if (!deadline || !READ_ONCE(thread->waiting))
+		return wait_event_interruptible(thread->wait,
+						fastipc_woken(thread, idle, gen));
+	ret = wait_event_interruptible_hrtimeout(thread->wait,
+						 fastipc_woken(thread, idle, gen),
+						 ktime_sub(deadline, ktime_get()));
+	return ret == -ETIME ? 0 : ret;
+}
+
+/**
+ * fastipc_take_work() - take the next record of @thread into @d.
+ * @thread: the reading thread, in its own ioctl.
+ * @block: wait for work when there is none.
+ * @d: the delivery to fill, cleared by the caller.
+ *
+ * Its own work comes first, then the peer's unless it waits for a reply.
+ * A thread that serves nothing is back to its own priority before it
+ * waits or returns empty-handed.  A fatal signal makes it leave the peer.
+ *
+ * Return: 1 with @d filled, 0 when there is none and @block is false, or
+ * -errno: -EPIPE (peer dead), -EINTR (the owner closed a descriptor of the
+ * peer), -ERESTARTSYS (signal).
+ */
+static int fastipc_take_work(struct fastipc_thread *thread, bool block,
+			     struct fastipc_delivery *d)
+{
+	struct fastipc_peer *peer = thread->peer;
+	struct fastipc_work *w;
+	unsigned int gen;
+	bool peer_ok;
+	int ret;
+
+	spin_lock(&peer->lock);
+	gen = peer->flush_gen;
+	for (;;) {
+		if (thread->handoff) {
+			/* A sender is raising us before handing us a call. */
+			spin_unlock(&peer->lock);
+			fastipc_thread_wait_handoff(thread);
+			spin_lock(&peer->lock);
+			continue;
+		}
+		list_del_init(&thread->idle_entry);
+		peer_ok = !thread->waiting;
+		d->from_peer_list = false;
+		w = list_first_entry_or_null(&thread->todo,
+					     struct fastipc_work, entry);
+		if (!w && peer_ok) {
+			d->from_peer_list = true;
+			w = list_first_entry_or_null(&peer->todo,
+						     struct fastipc_work,
+						     entry);
+		}
+		if (w) {
+			list_del_init(&w->entry);
+			fastipc_claim(thread, w, d);
+			spin_unlock(&peer->lock);
+			return 1;
+		}
+		if (fastipc_timed_out(thread)) {
+			fastipc_time_out(thread, d);
+			spin_unlock(&peer->lock);
+			fastipc_count(FASTIPC_COUNT_TIMEOUTS);
+			fastipc_failed_log_id(d->rec.txn_id, pid_nr(peer->pid),
+					      0, d->rec.op, d->rec.reason,
+					      ETIMEDOUT);
+			return 1;
+		}
+		if (peer_ok && thread->boosted) {
+			/* Back to our own priority before waiting or leaving. */
+			spin_unlock(&peer->lock);
+			fastipc_prio_restore(thread);
+			spin_lock(&peer->lock);
+			continue;
+		}
+		ret = peer->dead ? -EPIPE :
+		      peer->flush_gen != gen ? -EINTR :
+		      block ? 0 : -EAGAIN;
+		if (ret) {
+			spin_unlock(&peer->lock);
+			return ret == -EAGAIN ? 0 : ret;
+		}
+		if (peer_ok)
+			list_add(&thread->idle_entry, &peer->idle);
+		spin_unlock(&peer->lock);
+
+		ret = fastipc_wait_work(thread, peer_ok, gen);
+
+		spin_lock(&peer->lock);
+		if (ret) {
+			list_del_init(&thread->idle_entry);
+			spin_unlock(&peer->lock);
+			fastipc_thread_unhand(thread);
+			/* A killed thread never comes back: leave now. */
+			if (fatal_signal_pending(current))
+				fastipc_thread_exit(thread);
+			return ret;
+		}
+	}
+}
+
+/*
+ * Turn the nodes of a delivered message into the reader's handles,
+ * written after the payload in the area (which the reader cannot write).
+ * A node the reader cannot take (handle limit) reads 0xffffffff.
+ */
+static void fastipc_translate(struct fastipc_peer *peer,
+			      struct fastipc_delivery *d)
+{
+	struct fastipc_msg *msg = &d->msg;
+	u32 i;
+
+	if (!msg->n_handles)
+		return;
+	d->handles = peer->area.kaddr + msg->offset + round_up(msg->len, 8);
+	for (i = 0; i < msg->n_handles; i++) {
+		if (fastipc_handle_take(peer, msg->nodes[i], &d->handles[i])) {
+			d->handles[i] = U32_MAX;
+			d->rec.flags |= FASTIPC_RET_HANDLES_FAILED;
+		}
+	}
+}
+
+/* The record did not reach userspace: give its handles back. */
+static void fastipc_untranslate(struct fastipc_peer *peer,
+				struct fastipc_delivery *d)
+{
+	u32 i;
+
+	for (i = 0; d->handles && i < d->msg.n_handles; i++)
+		if (d->handles[i] != U32_MAX)
+			fastipc_handle_release(peer, d->handles[i]);
+	d->handles = NULL;
+}
+
+/*
+ * The record is out: install its fds, with the LSM and cgroup hooks of
+ * SCM_RIGHTS, as the last step (nothing can fail after), write their
+ * numbers after the handles, and let the reader FREE the buffer.
+ */
+static void fastipc_install(struct fastipc_thread *thread,
+			    struct fastipc_delivery *d,
+			    struct fastipc_ret __user *urec)
+{
+	struct fastipc_peer *peer = thread->peer;
+	struct fastipc_msg *msg = &d->msg;
+	bool failed = false;
+	s32 *fds;
+	u32 i;
+
+	if (msg->n_fds) {
+		fds = peer->area.kaddr + msg->offset + round_up(msg->len, 8) +
+		      sizeof(u32) * msg->n_handles;
+		for (i = 0; i < msg->n_fds; i++) {
+			fds[i] = fastipc_receive_fd(msg->files[i], O_CLOEXEC);
+			if (fds[i] < 0) {
+				fds[i] = -1;
+				failed = true;
+			}
+		}
+		/*
+		 * The record was written a moment ago: only a racing munmap
+		 * can fail this, and the -1 in the area say it too.
+		 */
+		if (failed)
+			(void)put_user(d->rec.flags | FASTIPC_RET_FDS_FAILED,
+				       &urec->flags);
+	}
+	/* Else fastipc_take_work() delivered it already. */
+	if (msg->has_buf && (msg->n_handles || msg->n_fds))
+		fastipc_area_deliver(peer, msg->offset);
+}
+
+/* Drop what the delivery still holds once its record is out or back. */
+static __always_inline void fastipc_finish(struct fastipc_thread *thread,
+					   struct fastipc_delivery *d)
+{
+	struct fastipc_msg *msg = &d->msg;
+	u32 i;
+
+	for (i = 0; msg->files && i < msg->n_fds; i++)
+		fput(msg->files[i]);
+	kfree(msg->files);
+	for (i = 0; msg->nodes && i < msg->n_handles; i++)
+		fastipc_node_put(msg->nodes[i]);
+	kfree(msg->nodes);
+
+	if (d->node)
+		fastipc_node_put(d->node);
+	if (d->txn) {
+		if (d->txn->oneway)
+			fastipc_txn_free(d->txn);
+		else
+			fastipc_txn_recycle(thread, d->txn);
+	}
+}
+
+/*
+ * Bytes of a record that go out: the header and the inline payload.  The
+ * rest of @inline_data is neither cleared nor written.
+ */
+static size_t fastipc_rec_size(const struct fastipc_ret *rec)
+{
+	size_t len = offsetof(struct fastipc_ret, inline_data);
+
+	if (rec->flags & FASTIPC_RET_INLINE)
+		len += rec->data_len;
+	return len;
+}
+
+/* Clear what fastipc_take_work() and the copy-out rely on. */
+static void fastipc_delivery_init(struct fastipc_delivery *d)
+{
+	memset(&d->rec, 0, offsetof(struct fastipc_ret, inline_data));
+	memset(&d->msg, 0, offsetof(struct fastipc_msg, inline_data));
+	d->work = NULL;
+	d->txn = NULL;
+	d->node = NULL;
+	d->handles = NULL;
+	d->lend.valid = false;
+	d->spawn = false;
+}
+
+/*
+ * Probe the first record slot at @urec: a buffer that cannot take a record
+ * fails at once rather than after waiting for work (which would then go
+ * back to its list).  Both ends (a record is smaller than a page), the
+ * last byte rewritten with its own value.
+ */
+static int fastipc_probe_rec(struct fastipc_ret __user *urec)
+{
+	u8 __user *last = (u8 __user *)(urec + 1) - 1;
+	u8 tail;
+
+	if (put_user(0, &urec->op) || get_user(tail, last) ||
+	    put_user(tail, last))
+		return -EFAULT;
+	return 0;
+}
+
+/* Write the SPAWN_LOOPER record owed after @d, or give the request back. */
+static bool fastipc_spawn_rec(struct fastipc_thread *thread,
+			      struct fastipc_delivery *d,
+			      struct fastipc_ret __user *urec)
+{
+	memset(&d->rec, 0, offsetof(struct fastipc_ret, inline_data));
+	d->rec.op = FASTIPC_RET_SPAWN_LOOPER;
+	if (urec && !copy_to_user(urec, &d->rec, fastipc_rec_size(&d->rec)))
+		return true;
+	spin_lock(&thread->peer->lock);
+	thread->peer->spawn_requested--;
+	spin_unlock(&thread->peer->lock);
+	return false;
+}
+
+/**
+ * fastipc_read() - the read phase of WRITE_READ.
+ * @thread: the calling thread.
+ * @wr: the ioctl's argument; read_consumed grows by the records written.
+ * @nonblock: do not wait for a first record.
+ *
+ * Return: 0 with at least one record written, or -errno (-EAGAIN when
+ * there was none and @nonblock).
+ */
+int fastipc_read(struct fastipc_thread *thread, struct fastipc_write_read *wr,
+		 bool nonblock)
+{
+	struct fastipc_ret __user *ubuf;
+	struct fastipc_delivery dd, *d = &dd;
+	size_t room, got = 0;
+	bool oneway;
+	int ret = 0;
+
+	ubuf = u64_to_user_ptr(wr->read_buffer + wr->read_consumed);
+	room = (wr->read_size - wr->read_consumed) / sizeof(*ubuf);
+	if (fastipc_probe_rec(ubuf))
+		return -EFAULT;
+
+	while (got < room) {
+		fastipc_delivery_init(d);
+		ret = fastipc_take_work(thread, !got && !nonblock, d);
+		if (ret <= 0)
+			break;
+		if (d->lend.valid)
+			fastipc_prio_boost(thread, &d->lend);
+		fastipc_translate(thread->peer, d);
+		if (copy_to_user(ubuf + got, &d->rec,
+				 fastipc_rec_size(&d->rec))) {
+			/* Nothing lost: the work goes back where it was. */
+			fastipc_untranslate(thread->peer, d);
+			fastipc_work_untake(thread, d);
+			fastipc_finish(thread, d);
+			ret = -EFAULT;
+			break;
+		}
+		fastipc_install(thread, d, ubuf + got);
+		fastipc_finish(thread, d);
+		got++;
+		oneway = d->rec.flags & FASTIPC_RET_ONEWAY;
+		if (d->spawn &&
+		    fastipc_spawn_rec(thread, d, got < room ? ubuf + got : NULL))
+			got++;
+		/* The next one-way of its node waits for us: read no more. */
+		if (oneway)
+			break;
+	}
+	wr->read_consumed += got * sizeof(*ubuf);
+	if (got)
+		return 0;
+	return ret ? ret : -EAGAIN;
+}
+
