@@ -642,6 +642,20 @@ static inline bool fipc_debugfs_ok(void)
 	return false;
 }
 
+#define FIPC_PARAMS	"/sys/module/fastipc/parameters/"
+
+/* May the module parameters be written (root's, mode 0644)? */
+static inline bool fipc_params_writable(void)
+{
+	return !access(FIPC_PARAMS "max_area_size", W_OK);
+}
+
+/* Skip the whole test when it must set module parameters. */
+#define FIPC_REQUIRE_PARAMS() do { \
+	if (!fipc_params_writable()) \
+		SKIP(return, "writes module parameters (root only)"); \
+} while (0)
+
 /* Skip the whole test without @cap (the unprivileged lane). */
 #define FIPC_REQUIRE_CAP(cap, why) do { \
 	if (!fipc_has_cap(cap)) \
