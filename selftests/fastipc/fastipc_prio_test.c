@@ -401,6 +401,7 @@ TEST_F(prio, parameter_turns_inheritance_off)
 	struct pstate st;
 
 	REQUIRE_NICE();
+	FIPC_REQUIRE_PARAMS();
 	ASSERT_EQ(0, setup_srv(_metadata, self, FASTIPC_NODE_MIN_PRIO,
 			       SCHED_OTHER, -3));
 	ASSERT_EQ(0, write_param(PARAM_INHERIT, "0"));
