@@ -56,6 +56,8 @@ selftests: $(BUILD)/ksft/.extracted
 	$(MAKE) -C selftests/fastipc KSFT_DIR=$(BUILD)/ksft \
 		UAPI_DIR=$(CURDIR)/uapi OUTPUT=$(USER_OUT)/selftests \
 		LDFLAGS=-static
+	$(CC) -Wall -Wextra -Werror -O2 -static -o $(USER_OUT)/asuser \
+		tools/vm/asuser.c
 
 LIB_MAKE = $(MAKE) -C lib TOP=$(CURDIR) OUT=$(USER_OUT)/lib \
 	   KSFT_DIR=$(BUILD)/ksft PREFIX=$(PREFIX) LIBDIR=$(LIBDIR) \

@@ -52,6 +52,7 @@ result "build: fastipc.ko for $kver, W=1, no warnings" $rc
 tools/stage-tests.sh "$build/guest-tests-debug"
 files=(-f "$build/$kver/module/fastipc.ko"
        -f "$build/guest-tests-debug/guest-check.sh"
+       -f "$build/guest-tests-debug/asuser"
        -f "$build/guest-tests-debug/tests")
 [ $bench_rc != 0 ] ||
 	files+=(-f "$build/bench/fastipc-bench" -f bench/guest-bench.sh)

@@ -70,6 +70,7 @@ for k in $kernels; do
 	tools/stage-tests.sh "$build/guest-tests"
 	files=(-f "$build/$k/module/fastipc.ko"
 	       -f "$build/guest-tests/guest-check.sh"
+	       -f "$build/guest-tests/asuser"
 	       -f "$build/guest-tests/tests")
 	[ $bench_rc != 0 ] ||
 		files+=(-f "$build/bench/fastipc-bench" -f bench/guest-bench.sh)

@@ -3,7 +3,8 @@
 #
 # Gather every program the guest runs as a suite (kselftests, and whatever
 # else make check builds for the guest) into DIR/tests, plus the guest-side
-# driver.  Used by make check and make check-debug alike.
+# driver and asuser (its unprivileged lane).  Used by make check and make
+# check-debug alike.
 #   tools/stage-tests.sh DIR
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -12,7 +13,7 @@ out=${1:?usage: stage-tests.sh DIR}
 rm -rf "$out/tests"
 mkdir -p "$out/tests"
 cp "$build"/user/selftests/*_test "$out/tests/"
-cp "$top/tools/vm/guest-check.sh" "$out/"
+cp "$top/tools/vm/guest-check.sh" "$build/user/asuser" "$out/"
 
 # libfastipc (when built): its suites, one runner per example and the
 # external program built with pkg-config --static.  The examples live in
@@ -34,13 +35,15 @@ if [ -x "$build/user/external-static" ]; then
 #!/bin/sh
 # The program make check built with pkg-config --static against the
 # DESTDIR-staged install: it runs and sees the module.
-if ./tests/.external-static >/tmp/ext.out 2>&1 &&
-   grep -q 'module features' /tmp/ext.out; then
+out=$(mktemp)
+if ./tests/.external-static >$out 2>&1 &&
+   grep -q 'module features' $out; then
 	echo "ok - lib: external program (pkg-config --static) runs with the module"
 else
 	echo "not ok - lib: external program (pkg-config --static) runs with the module"
 fi
-sed 's/^/# /' /tmp/ext.out
+sed 's/^/# /' $out
+rm -f $out
 EOT
 	chmod +x "$out/tests/lib-external"
 fi

@@ -211,7 +211,7 @@ TEST_F(area, pooled_data_visible)
 	c[2].handles = fipc_ptr(hs);
 	c[2].n_handles = 1;
 	ASSERT_EQ(0, fipc_write(sender, c, 3, NULL));
-	EXPECT_EQ(3, fipc_stat("buffers"));
+	FIPC_EXPECT_STAT(3, "buffers");
 	for (i = 0; i < 3; i++) {
 		ASSERT_EQ(0, fipc_read_one(self->fd, FASTIPC_WR_NONBLOCK, &r[i],
 					   NULL));
@@ -246,7 +246,7 @@ TEST_F(area, pooled_data_visible)
 	/* The handle came with one more reference. */
 	EXPECT_EQ(0, fipc_write1(self->fd,
 				 fipc_cmd_op(FASTIPC_CMD_RELEASE, node, 0)));
-	EXPECT_EQ(0, fipc_stat("buffers"));
+	FIPC_EXPECT_STAT(0, "buffers");
 	close(sender);
 }
 
@@ -281,7 +281,7 @@ TEST_F(area, no_area)
 	EXPECT_EQ(FASTIPC_REASON_NO_AREA, r.reason);
 	EXPECT_EQ(ENOSPC, r.code);
 	EXPECT_EQ(-EAGAIN, fipc_read(self->fd, FASTIPC_WR_NONBLOCK, &r, 1));
-	EXPECT_EQ(0, fipc_stat("buffers"));
+	FIPC_EXPECT_STAT(0, "buffers");
 
 	/* With an area, the same message goes through. */
 	self->size = FIPC_MIB;
