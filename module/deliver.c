@@ -54,18 +54,8 @@ static void fastipc_wait_pop(struct fastipc_thread *thread)
 static void fastipc_wait_unpop(struct fastipc_thread *thread,
 			       struct fastipc_txn *txn, ktime_t deadline)
 {
-	struct fastipc_txn *t;
-
 	lockdep_assert_held(&thread->peer->lock);
-	if (thread->waiting) {
-		list_for_each_entry(t, &thread->todo, work.entry) {
-			if (t == thread->waiting &&
-			    t->work.type == FASTIPC_WORK_REPLY) {
-				list_move(&t->work.entry, &thread->parked);
-				break;
-			}
-		}
-	}
+	fastipc_park_reply(thread);
 	thread->waiting = txn;
 	thread->waiting_id = txn->id;
 	thread->wait_depth = txn->depth;

@@ -481,6 +481,7 @@ void fastipc_work_abandon_list(struct fastipc_peer *peer,
 			       struct list_head *list);
 void fastipc_queue_drain(struct fastipc_peer *peer);
 u64 fastipc_served_id(struct fastipc_thread *thread);
+void fastipc_park_reply(struct fastipc_thread *thread);
 bool fastipc_txn_begin(struct fastipc_thread *thread, struct fastipc_txn *txn,
 		       ktime_t deadline);
 

@@ -440,11 +440,33 @@ void fastipc_oneway_done(struct fastipc_thread *thread)
 	fastipc_node_put(node);
 }
 
+/**
+ * fastipc_park_reply() - the reply to @thread's waiting call, if it came
+ *	already, waits on the parked list: an inner call goes first (rule 7).
+ * @thread: the thread, its peer's lock held.
+ */
+void fastipc_park_reply(struct fastipc_thread *thread)
+{
+	struct fastipc_txn *t;
+
+	lockdep_assert_held(&thread->peer->lock);
+	if (!thread->waiting)
+		return;
+	list_for_each_entry(t, &thread->todo, work.entry) {
+		if (t == thread->waiting &&
+		    t->work.type == FASTIPC_WORK_REPLY) {
+			list_move_tail(&t->work.entry, &thread->parked);
+			return;
+		}
+	}
+}
+
 /* @thread now waits for call @txn too (rule 7).  peer->lock held. */
 static void fastipc_wait_push(struct fastipc_thread *thread,
 			      struct fastipc_txn *txn, ktime_t deadline)
 {
 	lockdep_assert_held(&thread->peer->lock);
+	fastipc_park_reply(thread);
 	txn->outer = thread->waiting;
 	txn->outer_deadline = thread->deadline;
 	txn->depth = thread->waiting ? thread->wait_depth + 1 : 1;

@@ -1006,7 +1006,9 @@ struct chain {
 	int c_go[2];		/* C answers when told */
 	int b_early[2];		/* B's second thread answers A's outer call */
 	volatile __u64 outer_txn;
-	bool early;
+	int early;		/* 0, CHAIN_EARLY_BEFORE or CHAIN_EARLY_WHILE */
+	pid_t a_tid;
+	int ack[2];		/* B's second thread answered */
 	int fail;
 	__u64 b_nested_code;
 };
@@ -1054,20 +1056,26 @@ static void *chain_b_main(void *arg)
 	return NULL;
 }
 
-/* B's second thread: answer A's outer call by ID while A waits for C. */
+#define CHAIN_EARLY_BEFORE	1	/* before A's handler calls C */
+#define CHAIN_EARLY_WHILE	2	/* while A waits for C */
+
+/* B's second thread: answer A's outer call by ID ahead of C's answer. */
 static void *chain_b_early_main(void *arg)
 {
 	struct chain *ch = arg;
 
 	if (fipc_wait(ch->b_early[0]) != 'E')
 		ch->fail = __LINE__;
+	if (ch->early == CHAIN_EARLY_WHILE && fipc_wait_sleeping(ch->a_tid))
+		ch->fail = __LINE__;
 	if (fipc_write1(ch->b.fd, fipc_cmd_reply(ch->outer_txn, 7, "early", 5)))
 		ch->fail = __LINE__;
+	fipc_signal(ch->ack[1], 'D');
 	fipc_signal(ch->c_go[1], 'C');
 	return NULL;
 }
 
-static void chain_run(struct __test_metadata *_metadata, bool early)
+static void chain_run(struct __test_metadata *_metadata, int early)
 {
 	struct chain *ch = calloc(1, sizeof(*ch));
 	pthread_t b, b2, c;
@@ -1078,6 +1086,8 @@ static void chain_run(struct __test_metadata *_metadata, bool early)
 
 	ASSERT_NE(NULL, ch);
 	ch->early = early;
+	ch->a_tid = fipc_gettid();
+	ASSERT_EQ(0, pipe2(ch->ack, O_CLOEXEC));
 	ASSERT_EQ(0, pipe2(ch->c_go, O_CLOEXEC));
 	ASSERT_EQ(0, pipe2(ch->b_early, O_CLOEXEC));
 	ASSERT_EQ(0, fipc_peer_open(&ch->a, AREA));
@@ -1103,6 +1113,9 @@ static void chain_run(struct __test_metadata *_metadata, bool early)
 		fipc_signal(ch->b_early[1], 'E');
 	else
 		fipc_signal(ch->c_go[1], 'C');
+	/* The outer answer is there before the inner call is made. */
+	if (early == CHAIN_EARLY_BEFORE)
+		ASSERT_EQ('D', fipc_wait(ch->ack[0]));
 	ASSERT_EQ(0, fipc_call(ch->a.fd, ch->a_hc, 9, "third", 5, &r));
 	ASSERT_EQ(FASTIPC_RET_REPLY, r.op);
 	EXPECT_EQ(42, r.code);
@@ -1130,23 +1143,31 @@ static void chain_run(struct __test_metadata *_metadata, bool early)
 	close(ch->c_go[1]);
 	close(ch->b_early[0]);
 	close(ch->b_early[1]);
+	close(ch->ack[0]);
+	close(ch->ack[1]);
 	free(ch);
 	FIPC_EXPECT_ZERO();
 }
 
 TEST(nested_handler_calls_a_third_peer)
 {
-	chain_run(_metadata, false);
+	chain_run(_metadata, 0);
 }
 
 /*
- * The answer to A's outer call comes (from another thread of B) while A's
- * handler still waits for C: it is kept until A waits for the outer call
- * again, not dropped and not read in place of C's answer.
+ * The answer to A's outer call comes (from another thread of B) before
+ * C's answer: it is kept until A waits for the outer call again, not
+ * dropped and not read in place of C's answer; whether it came before
+ * A's handler called C or while A waited for C.
  */
-TEST(outer_reply_before_inner_is_kept)
+TEST(outer_reply_before_inner_call_is_kept)
 {
-	chain_run(_metadata, true);
+	chain_run(_metadata, CHAIN_EARLY_BEFORE);
+}
+
+TEST(outer_reply_while_inner_call_waits_is_kept)
+{
+	chain_run(_metadata, CHAIN_EARLY_WHILE);
 }
 
 /* ---- servers and clients in other processes -------------------------- */
