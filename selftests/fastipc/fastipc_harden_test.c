@@ -1400,9 +1400,10 @@ TEST_F_TIMEOUT(race, free_race_with_delivery_of_handles_and_fds, 120)
  * allocated at the same address answered its calls with REPLY(0).
  *
  * Threads are freed after an RCU grace period (kfree_rcu batches them for
- * up to seconds): new threads keep trying REPLY(0) for 6 s while the slab
- * shrinkers (drop_caches) push the frees through, so that one of them is
- * likely to land on the old thread's memory.  Every try must say EPROTO.
+ * up to seconds): new threads, all on one CPU and each staying alive,
+ * keep trying REPLY(0) for 6 s while the slab shrinkers (drop_caches) push
+ * the frees through, so that one of them is likely to land on the old
+ * thread's memory.  Every try must say EPROTO.
  */
 enum { LEAVE_LOOPER_EXIT, LEAVE_SAME_TASK, LEAVE_DEATH };
 
@@ -1459,14 +1460,26 @@ static void *leaver_main(void *arg)
 	return NULL;
 }
 
+/* A new thread that tries REPLY(0) once, then stays parked. */
+struct cand {
+	int fd;
+	int park;
+	atomic_int done;
+	int reply0;
+};
+
 static void *reply0_main(void *arg)
 {
-	struct leaver *l = arg;
+	struct cand *c = arg;
 
-	/* Exits without LOOPER_EXIT: the next new thread forgets it. */
-	l->reply0 = fipc_write1(l->fd, fipc_cmd_reply(0, 7, NULL, 0));
+	c->reply0 = fipc_write1(c->fd, fipc_cmd_reply(0, 7, NULL, 0));
+	atomic_store(&c->done, 1);
+	/* Alive: no other thread object is freed while the next one tries. */
+	fipc_wait(c->park);
 	return NULL;
 }
+
+#define LEAVE_CANDS	400
 
 FIXTURE(leave) {
 	struct fipc_stats base;
@@ -1502,10 +1515,10 @@ FIXTURE_TEARDOWN(leave)
 	FIPC_EXPECT_BASELINE(self->base, 3000);
 }
 
-TEST_F(leave, reply0_after_the_serving_thread_left)
+TEST_F_TIMEOUT(leave, reply0_after_the_serving_thread_left, 60)
 {
 	struct leaver l = { .fd = self->s.fd, .mode = variant->mode };
-	struct caller cl = { .ms = 20000 };
+	struct caller cl = { .ms = 30000 };
 	pthread_t t;
 	__u64 end;
 
@@ -1516,15 +1529,34 @@ TEST_F(leave, reply0_after_the_serving_thread_left)
 	ASSERT_EQ(0, timed_join(t, 15000));
 	ASSERT_EQ(0, l.ret);
 	if (variant->mode != LEAVE_SAME_TASK) {
+		static struct cand cs[LEAVE_CANDS];
+		static pthread_t ct[LEAVE_CANDS];
+		pthread_attr_t attr;
+		int park[2];
+		unsigned int i, n = 0;
+
+		ASSERT_EQ(0, pipe2(park, O_CLOEXEC));
+		pthread_attr_init(&attr);
+		pthread_attr_setstacksize(&attr, 64 * 1024);
 		end = fipc_now_ns() + LEAVE_TRY_NS;
 		l.reply0 = -EPROTO;
-		while (l.reply0 == -EPROTO && fipc_now_ns() < end) {
+		while (l.reply0 == -EPROTO && n < LEAVE_CANDS &&
+		       fipc_now_ns() < end) {
 			if (!(l.tries++ & 7))
 				drop_slab();
 			fipc_msleep(20);
-			ASSERT_EQ(0, pthread_create(&t, NULL, reply0_main, &l));
-			ASSERT_EQ(0, timed_join(t, 5000));
+			cs[n].fd = self->s.fd;
+			cs[n].park = park[0];
+			atomic_store(&cs[n].done, 0);
+			ASSERT_EQ(0, pthread_create(&ct[n], &attr, reply0_main,
+						    &cs[n]));
+			ASSERT_TRUE(wait_flag(&cs[n].done, 5000));
+			l.reply0 = cs[n++].reply0;
 		}
+		close(park[1]);
+		for (i = 0; i < n; i++)
+			ASSERT_EQ(0, timed_join(ct[i], 5000));
+		close(park[0]);
 	}
 	EXPECT_EQ(-EPROTO, l.reply0) TH_LOG("try %u of a new thread answered "
 					    "the call of the one that left",
@@ -1532,7 +1564,7 @@ TEST_F(leave, reply0_after_the_serving_thread_left)
 	/* Still answerable by ID, exactly once. */
 	EXPECT_EQ(l.reply0 ? 0 : -EPROTO,
 		  fipc_write1(self->s.fd, fipc_cmd_reply(l.txn, 200, NULL, 0)));
-	ASSERT_EQ(0, timed_join(cl.t, 25000));
+	ASSERT_EQ(0, timed_join(cl.t, 35000));
 	EXPECT_EQ(0, cl.ret);
 	EXPECT_EQ(FASTIPC_RET_REPLY, cl.r.op);
 	EXPECT_EQ(200, cl.r.code);
