@@ -841,6 +841,170 @@ static inline long fipc_check(const void *buf, size_t len, unsigned int seed)
 	} \
 } while (0)
 
+/* ---- additions for the hardening suites (harden, teardown) --------------- */
+
+#define FIPC_PARAM_DIR	"/sys/module/fastipc/parameters/"
+
+/* Monotonic time in nanoseconds. */
+static inline __u64 fipc_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (__u64)ts.tv_sec * 1000000000ULL + (__u64)ts.tv_nsec;
+}
+
+/*
+ * Read module parameter @name (a number, or Y/N as 1/0).
+ * Return: its value, or -errno (-ENOENT when the module has no such one).
+ */
+static inline long fipc_param_get(const char *name)
+{
+	char path[160], buf[64];
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), FIPC_PARAM_DIR "%s", name);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -EIO;
+	buf[n] = 0;
+	if (buf[0] == 'Y')
+		return 1;
+	if (buf[0] == 'N')
+		return 0;
+	return strtol(buf, NULL, 0);
+}
+
+/* Write module parameter @name.  Return: 0 or -errno. */
+static inline int fipc_param_set(const char *name, long val)
+{
+	char path[160], buf[32];
+	ssize_t n;
+	int fd, len;
+
+	snprintf(path, sizeof(path), FIPC_PARAM_DIR "%s", name);
+	len = snprintf(buf, sizeof(buf), "%ld", val);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = write(fd, buf, len);
+	if (n < 0)
+		n = -errno;
+	close(fd);
+	return n == len ? 0 : n < 0 ? (int)n : -EIO;
+}
+
+/* One WRITE_READ ioctl as it is: no restart after EINTR.  0 or -errno. */
+static inline int fipc_wr_once(int fd, struct fastipc_write_read *wr)
+{
+	return ioctl(fd, FASTIPC_IOC_WRITE_READ, wr) ? -errno : 0;
+}
+
+/* NODE_CREATE with a minimum priority (FASTIPC_NODE_MIN_PRIO in @flags). */
+static inline int fipc_node_create_min(int fd, __u32 flags, __u64 cookie,
+				       __u32 min_policy, int min_priority,
+				       __u32 *handle)
+{
+	struct fastipc_node_create nc;
+
+	*handle = 0;
+	memset(&nc, 0, sizeof(nc));
+	nc.flags = flags;
+	nc.cookie = cookie;
+	nc.min_policy = min_policy;
+	nc.min_priority = min_priority;
+	if (ioctl(fd, FASTIPC_IOC_NODE_CREATE, &nc))
+		return -errno;
+	*handle = nc.handle;
+	return 0;
+}
+
+/*
+ * Wait at most @ms milliseconds until every counter equals @want (a
+ * baseline taken earlier).  @last gets the last values read.
+ * Return: 0, -ETIMEDOUT, or -errno when the counters are unreadable.
+ */
+static inline int fipc_wait_stats(const struct fipc_stats *want,
+				  struct fipc_stats *last, unsigned int ms)
+{
+	__u64 end = fipc_now_ns() + (__u64)ms * 1000000ULL;
+	int ret;
+
+	for (;;) {
+		ret = fipc_stats_read(last);
+		if (ret)
+			return ret;
+		if (fipc_stats_equal(last, want))
+			return 0;
+		if (fipc_now_ns() > end)
+			return -ETIMEDOUT;
+		fipc_msleep(5);
+	}
+}
+
+/*
+ * Scheduler state letter of thread @tid of process @pid ('R', 'S', 'D',
+ * ...), from /proc; 0 when it cannot be read (the thread is gone).
+ */
+static inline char fipc_task_state(pid_t pid, pid_t tid)
+{
+	char path[80], buf[512], *p;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/stat", pid, tid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = 0;
+	p = strrchr(buf, ')');
+	return p && p[1] == ' ' ? p[2] : 0;
+}
+
+/*
+ * Wait at most @ms milliseconds for child @pid.  Return: 0 with *@status
+ * set, or -ETIMEDOUT (the child is left as it is: it may be stuck in the
+ * kernel, where no signal reaches it).
+ */
+static inline int fipc_wait_child(pid_t pid, unsigned int ms, int *status)
+{
+	__u64 end = fipc_now_ns() + (__u64)ms * 1000000ULL;
+	pid_t r;
+
+	for (;;) {
+		r = waitpid(pid, status, WNOHANG);
+		if (r == pid)
+			return 0;
+		if (r < 0)
+			return -errno;
+		if (fipc_now_ns() > end)
+			return -ETIMEDOUT;
+		fipc_msleep(5);
+	}
+}
+
+/*
+ * The counters must come back to the baseline @base within @ms: an EXPECT
+ * (usable in teardowns), with both sets of values logged on failure.
+ */
+#define FIPC_EXPECT_BASELINE(base, ms) do { \
+	struct fipc_stats __l; \
+	int __r = fipc_wait_stats(&(base), &__l, (ms)); \
+	EXPECT_EQ(0, __r) TH_LOG("counters " FIPC_STATS_FMT, \
+				 FIPC_STATS_ARGS(__l)); \
+	if (__r) \
+		TH_LOG("baseline " FIPC_STATS_FMT, FIPC_STATS_ARGS(base)); \
+} while (0)
+
 /* Without the device there is nothing to test: skip the whole suite. */
 static void __attribute__((constructor)) fipc_require_device(void)
 {
