@@ -32,7 +32,7 @@
  * the call before it is waited for again, and its reply, if it came
  * already, is next.  peer->lock held.
  */
-static void fastipc_wait_pop(struct fastipc_thread *thread)
+static __always_inline void fastipc_wait_pop(struct fastipc_thread *thread)
 {
 	struct fastipc_txn *txn = thread->waiting, *t;
 
@@ -40,7 +40,7 @@ static void fastipc_wait_pop(struct fastipc_thread *thread)
 	thread->waiting = txn->outer;
 	thread->deadline = txn->outer_deadline;
 	thread->wait_depth = txn->outer ? txn->depth - 1 : 0;
-	if (!thread->waiting)
+	if (likely(!thread->waiting))
 		return;
 	list_for_each_entry(t, &thread->parked, work.entry) {
 		if (t == thread->waiting) {
@@ -611,8 +611,10 @@ int fastipc_read(struct fastipc_thread *thread, struct fastipc_write_read *wr,
 		if (d->lend.valid)
 			fastipc_prio_boost(thread, &d->lend);
 		fastipc_translate(thread->peer, d);
-		if (copy_to_user(ubuf + got, &d->rec,
-				 fastipc_rec_size(&d->rec))) {
+		/* At most sizeof(d->rec): no object lookup needed. */
+		if (!access_ok(ubuf + got, sizeof(*ubuf)) ||
+		    __copy_to_user(ubuf + got, &d->rec,
+				   fastipc_rec_size(&d->rec))) {
 			/* Nothing lost: the work goes back where it was. */
 			fastipc_untranslate(thread->peer, d);
 			fastipc_work_untake(thread, d);

@@ -466,7 +466,8 @@ static void fastipc_wait_push(struct fastipc_thread *thread,
 			      struct fastipc_txn *txn, ktime_t deadline)
 {
 	lockdep_assert_held(&thread->peer->lock);
-	fastipc_park_reply(thread);
+	if (unlikely(thread->waiting))
+		fastipc_park_reply(thread);
 	txn->outer = thread->waiting;
 	txn->outer_deadline = thread->deadline;
 	txn->depth = thread->waiting ? thread->wait_depth + 1 : 1;

@@ -230,12 +230,19 @@ static void fastipc_src_done(struct fastipc_src *src)
 		kfree(src->iov);
 }
 
-/* Copy the payload from the sender's memory to @dst: the one copy. */
+/*
+ * Copy the payload from the sender's memory to @dst: the one copy.  The
+ * destination is bounded by the caller (the inline array for at most
+ * FASTIPC_INLINE_MAX bytes, or a buffer of the area allocated for @len),
+ * so the hardened-usercopy lookup of the object (a vmap-area search for
+ * the area) is skipped; KASAN still checks the access.
+ */
 static int fastipc_src_copy(struct fastipc_src *src, void *dst, size_t len)
 {
 	if (!src->vec)
-		return copy_from_user(dst, src->data, len) ? -EFAULT : 0;
-	return copy_from_iter(dst, len, &src->iter) == len ? 0 : -EFAULT;
+		return access_ok(src->data, len) &&
+		       !__copy_from_user(dst, src->data, len) ? 0 : -EFAULT;
+	return _copy_from_iter(dst, len, &src->iter) == len ? 0 : -EFAULT;
 }
 
 /* Buffer bytes: payload, then handles and fds at the next 8-byte mark. */
