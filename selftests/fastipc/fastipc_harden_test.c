@@ -2287,8 +2287,11 @@ static void *drace_sibling(void *arg)
 	int i, n = 0, pos = 0, chunk, ret;
 	__u64 end;
 
-	/* The siblings on one CPU, the dying thread on another. */
-	pin_self(1);
+	/*
+	 * The siblings on one CPU, the dying thread on another: not CPU 0,
+	 * where the guest's poweroff must run even when that thread spins.
+	 */
+	pin_self(0);
 	for (i = DR_N - 1 - s->k; i >= 0; i -= 3) {
 		s->cmds[n++] = fipc_cmd_op(FASTIPC_CMD_CLEAR_DEATH, d->ah[i],
 					   0x10000 + i);
@@ -2328,7 +2331,7 @@ static void *drace_killer(void *arg)
 	struct drace *d = arg;
 	__u64 until;
 
-	pin_self(0);
+	pin_self(1);
 	while (!atomic_load(&d->go))
 		;
 	until = fipc_now_ns() + d->delay_ns;
