@@ -116,7 +116,7 @@ static void td_run(struct __test_metadata *_metadata, long n, bool kill_it,
 	pid_t pid;
 
 	memset(res, 0, sizeof(*res));
-	ASSERT_EQ(0, fipc_stats_read(&base));
+	ASSERT_EQ(0, fipc_baseline(&base));
 	qh = calloc(give, sizeof(*qh));
 	cmds = calloc(BATCH, sizeof(*cmds));
 	ASSERT_NE(NULL, qh);
