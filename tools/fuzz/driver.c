@@ -39,6 +39,9 @@ struct fz_wstate {
 };
 
 static struct fz_wstate fz_w[FZ_MAX_PROCS];
+/* Workers that survived SIGKILL (a task in D state): given up on. */
+static pid_t fz_zombies[64];
+static unsigned int fz_nzombies;
 static sig_atomic_t fz_interrupted;
 
 static void fz_on_int(int sig)
@@ -382,6 +385,30 @@ static void fz_sleep_ms(unsigned int ms)
 	nanosleep(&ts, NULL);
 }
 
+/*
+ * A stuck worker that outlives its SIGKILL by 5 s has a task the kernel
+ * will not let go (D state): remember it for the end and give its slot to
+ * a new incarnation, so that the run goes on.
+ */
+static void fz_abandon(__u64 now)
+{
+	unsigned int s;
+
+	for (s = 0; s < fz_sh->cfg.procs; s++) {
+		struct fz_wstate *w = &fz_w[s];
+
+		if (!w->stuck || w->gone || now - w->kill_time < 5000000000ULL)
+			continue;
+		printf("# worker %u (pid %d) survives SIGKILL: given up on\n",
+		       s, w->pid);
+		fz_dump_all(w->pid);
+		if (fz_nzombies < FZ_ARRAY_SIZE(fz_zombies))
+			fz_zombies[fz_nzombies++] = w->pid;
+		w->gone = true;
+		fz_spawn(s, fz_sh->proc[s].inc + 1);
+	}
+}
+
 /* ---- main --------------------------------------------------------------------------------- */
 
 static void fz_tap(bool ok, __u64 seed, const char *fmt, ...) __printf(3, 4);
@@ -529,6 +556,7 @@ int fz_driver_main(int argc, char **argv)
 			break;
 		fz_reap_all(true);
 		fz_watchdog(now, stuck * 1000000000ULL);
+		fz_abandon(now);
 		if (now >= next_kill) {
 			struct fz_wstate *w;
 
@@ -593,6 +621,17 @@ int fz_driver_main(int argc, char **argv)
 			       fz_w[s].pid);
 			fz_dump_all(fz_w[s].pid);
 		}
+	}
+
+	for (s = 0; s < fz_nzombies; s++) {
+		int status;
+
+		if (waitpid(fz_zombies[s], &status, WNOHANG) == fz_zombies[s])
+			continue;
+		unkillable++;
+		printf("# worker pid %d given up on earlier is still there:\n",
+		       fz_zombies[s]);
+		fz_dump_all(fz_zombies[s]);
 	}
 
 	now = fz_now();

@@ -21,7 +21,7 @@ else
 	lsmod
 	rc=1
 fi
-if dmesg | grep -E 'soft lockup|rcu_.*stall|hung task|BUG:|WARNING:|list_(add|del) corruption' >/tmp/lockup.txt; then
+if dmesg | grep -E 'soft lockup|rcu_.*stall|hung task|blocked for more than|BUG:|WARNING:|list_(add|del) corruption' >/tmp/lockup.txt; then
 	sed 's/^/# dmesg: /' /tmp/lockup.txt | head -n 40
 	echo "not ok - fuzz: kernel log clean"
 	rc=1

@@ -332,6 +332,7 @@ bool fz_peer_dead_check(struct fz_thread *t, const char *after)
 void fz_call_wait(struct fz_thread *t, unsigned int rounds)
 {
 	__u64 limit = fz_stopping() ? 300000000ULL : 2500000000ULL;
+	struct fastipc_write_read wr;
 	unsigned int n;
 	int err;
 
@@ -347,8 +348,9 @@ void fz_call_wait(struct fz_thread *t, unsigned int rounds)
 			return;
 		}
 		n = fz_take_out(t, 0);
-		err = fz_wr(t, n, 1 + fz_below(&t->r, 4), 0, true, NULL);
-		if (err == EPIPE) {
+		err = fz_wr(t, n, 1 + fz_below(&t->r, 4), 0, true, &wr);
+		/* EPIPE of the read phase: our peer is dead, the call too. */
+		if (err == EPIPE && wr.write_consumed == wr.write_size) {
 			t->in_call = false;
 			return;
 		}
