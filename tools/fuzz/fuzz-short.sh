@@ -1,8 +1,8 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 #
-# The fuzzer's short run as a guest suite (staged as tests/fuzz-short by
-# tools/stage-tests.sh when build/fuzz/fastipc-fuzz exists): guest-check.sh
+# The fuzzer's short run as a guest suite (staged as tests/zz-fuzz, last,
+# by tools/stage-tests.sh when build/fuzz/fastipc-fuzz exists): guest-check.sh
 # loads the module before it and requires a clean rmmod after it.  The
 # fuzzer prints its own TAP lines and always ends within -t seconds.
 #   FASTIPC_FUZZ_SEED  seed (default 1: the same run every time)

@@ -78,8 +78,12 @@ void fz_op_call(struct fz_thread *t)
 			/* A second CALL while the first waits: EBUSY. */
 			n = fz_take_out(t, 0);
 			fz_build_call(t, n, true);
+			/*
+			 * Accepted all the same (the old module lost our
+			 * reply in a faulting read), it is the call we wait
+			 * for now: FZ_CX_CALL.
+			 */
 			t->cx[n].expect &= ~FZ_E(0);
-			t->cx[n].kind = FZ_CX_PLAIN;
 			fz_wr(t, n + 1, 0, 0, false, NULL);
 		}
 		fz_call_wait(t, 2);
@@ -531,8 +535,6 @@ static void fz_build_any(struct fz_thread *t, unsigned int i, bool *calling)
 	switch (fz_below(&t->r, 14)) {
 	case 0:
 		fz_build_call(t, i, *calling || t->in_call);
-		if (*calling || t->in_call)
-			t->cx[i].kind = FZ_CX_PLAIN;
 		*calling = true;
 		break;
 	case 1:

@@ -248,9 +248,14 @@ void fz_peer_close(struct fz_proc *p)
 	p->peer_gen++;
 }
 
+/*
+ * The abstract name of worker @slot's socket: by process ID too, since a
+ * worker given up on (stuck in D state) keeps its socket forever.
+ */
 void fz_sock_name(char *buf, size_t len, int slot)
 {
-	snprintf(buf, len, "fastipc-fuzz.%u.%d", fz_sh->cfg.driver_pid, slot);
+	snprintf(buf, len, "fastipc-fuzz.%u.%d.%d", fz_sh->cfg.driver_pid, slot,
+		 __atomic_load_n(&fz_sh->proc[slot].pid, __ATOMIC_ACQUIRE));
 }
 
 static int fz_sock_open(struct fz_proc *p)
