@@ -162,14 +162,16 @@ void fz_op_ctx_mgr(struct fz_thread *t)
 		  fz_handle_pick(t, &valid);
 	void *arg = &h;
 	fz_emask e = FZ_E_BASE | FZ_E(EBUSY) | FZ_E(EPERM) | FZ_E(ENOENT);
+	int err;
 
 	if (fz_chance(&t->r, 1, 10)) {
 		arg = NULL;
 		e = FZ_E(EFAULT) | FZ_E(EPIPE);
 	}
-	fz_result(FZ_SITE_CTX_MGR, fz_ioctl(t->p->fd,
-					    FASTIPC_IOC_SET_CONTEXT_MGR, arg),
-		  e, NULL);
+	err = fz_ioctl(t->p->fd, FASTIPC_IOC_SET_CONTEXT_MGR, arg);
+	fz_result(FZ_SITE_CTX_MGR, err, e, NULL);
+	if (!err)
+		t->p->ctx_mgr = true;
 }
 
 /* Export @h; return the fd or -1. */

@@ -63,7 +63,8 @@ static void fz_build_call(struct fz_thread *t, unsigned int i, bool busy)
 	}
 	if (busy)
 		e |= FZ_E(EBUSY);
-	t->cx[i] = (struct fz_cmdx){ .kind = FZ_CX_CALL, .expect = e };
+	t->cx[i] = (struct fz_cmdx){ .kind = FZ_CX_CALL, .expect = e,
+		.arg = fz_handle_own(t->p, c->handle) };
 }
 
 void fz_op_call(struct fz_thread *t)

@@ -378,7 +378,13 @@ static void fz_rx_reply(struct fz_thread *t, const struct fastipc_ret *r)
 		return;
 	}
 	t->in_call = false;
-	fz_seen_add(t->p, r->txn_id);
+	/*
+	 * The ID of a transaction another process served: a REPLY with it
+	 * must be EPROTO here.  Not so for calls to our own nodes (a sibling
+	 * may hold that very transaction).
+	 */
+	if (!t->call_self)
+		fz_seen_add(t->p, r->txn_id);
 	switch (r->op) {
 	case FASTIPC_RET_REPLY:
 		if (r->reason || r->flags & FASTIPC_RET_ONEWAY)

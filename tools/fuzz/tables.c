@@ -83,6 +83,21 @@ static __u32 fz_handle_max(struct fz_proc *p)
 	return max;
 }
 
+/* Does @h name a node of ours (or maybe: handle 0, if we set a manager)? */
+bool fz_handle_own(struct fz_proc *p, __u32 h)
+{
+	bool own;
+	int i;
+
+	if (!h)
+		return p->ctx_mgr;
+	pthread_mutex_lock(&p->lock);
+	i = fz_handle_find(p, h);
+	own = i >= 0 && p->handles[i].own;
+	pthread_mutex_unlock(&p->lock);
+	return own;
+}
+
 /* A handle to use: mostly one we hold, sometimes a boundary value. */
 __u32 fz_handle_pick(struct fz_thread *t, bool *valid)
 {

@@ -94,6 +94,7 @@ struct fz_proc {
 	int restart;			/* a restart was requested */
 	unsigned int skew;		/* FZ_SKEW_*: what may explain odd answers */
 	bool sa_restart;		/* SIGUSR1 has SA_RESTART */
+	bool ctx_mgr;			/* we set the context manager once */
 
 	pthread_mutex_t lock;
 	struct fz_handle handles[FZ_HTAB];
@@ -171,6 +172,7 @@ struct fz_thread {
 	__u32 peer_gen;
 
 	bool in_call;			/* a CALL of ours waits for its end */
+	bool call_self;			/* ... to a node of ours */
 	__u64 call_start;
 	__u16 kgen;			/* bumped by LOOPER_EXIT */
 	bool looper;
@@ -225,6 +227,7 @@ static inline unsigned char fz_pat(unsigned char key, __u64 i)
 
 /* tables.c */
 bool fz_cookie_is(struct fz_proc *p, __u64 c, __u64 tag);
+bool fz_handle_own(struct fz_proc *p, __u32 h);
 int fz_handle_find(struct fz_proc *p, __u32 h);
 void fz_handle_del(struct fz_proc *p, int i);
 int fz_open_find(struct fz_proc *p, __u64 id);

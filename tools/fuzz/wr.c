@@ -38,8 +38,6 @@ static void fz_cmd_done(struct fz_thread *t, const struct fastipc_cmd *c,
 				fz_open_defer(p, i);
 		}
 		pthread_mutex_unlock(&p->lock);
-		if (ran && !err)
-			fz_seen_add(p, x->id);
 		break;
 	case FZ_CX_FREE:
 		if (!ran)
@@ -49,6 +47,7 @@ static void fz_cmd_done(struct fz_thread *t, const struct fastipc_cmd *c,
 		if (ran && !err) {
 			t->in_call = true;
 			t->call_start = fz_now();
+			t->call_self = x->arg;
 		}
 		break;
 	case FZ_CX_LOOPER_ENTER:
