@@ -236,6 +236,9 @@ static void fz_report_stuck(unsigned int s, unsigned int k, __u64 age)
 	pid_t pid = ps->pid, tid = ps->t[k].tid;
 	char st = fz_task_state(pid, tid);
 
+	/* Gone already (an exec or exit took it): not stuck, only stale. */
+	if (st == '?')
+		return;
 	__atomic_fetch_add(&fz_sh->findings[FZ_F_STUCK], 1, __ATOMIC_RELAXED);
 	printf("# STUCK: worker %u inc %u thread %u (tid %d) ", s, ps->inc, k,
 	       tid);

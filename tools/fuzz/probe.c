@@ -416,7 +416,7 @@ void fz_op_probe(struct fz_thread *t)
 	sigemptyset(&set);
 	sigaddset(&set, SIGUSR1);
 	pthread_sigmask(SIG_BLOCK, &set, &old);
-	switch (fz_below(&t->r, 7)) {
+	switch (fz_below(&t->r, 10)) {
 	case 0:
 		fz_probe_fault(t, &s);
 		break;
@@ -425,6 +425,15 @@ void fz_op_probe(struct fz_thread *t)
 		break;
 	case 6:
 		fz_probe_reply0_enospc(t, &s);
+		break;
+	case 7:
+		fz_probe_munmap(t, &s);
+		break;
+	case 8:
+		fz_probe_close(t, &s);
+		break;
+	case 9:
+		fz_probe_oneway(t, &s);
 		break;
 	case 1:
 		fz_probe_fds(t, &s);

@@ -332,6 +332,9 @@ int fz_swr(struct fz_thread *t, int fd, struct fastipc_cmd *c,
 void fz_scmd(struct fastipc_cmd *c, __u32 op, __u32 h, __u64 code);
 void fz_probe_reply0_exit(struct fz_thread *t, struct fz_scratch *s);
 void fz_probe_reply0_enospc(struct fz_thread *t, struct fz_scratch *s);
+void fz_probe_munmap(struct fz_thread *t, struct fz_scratch *s);
+void fz_probe_close(struct fz_thread *t, struct fz_scratch *s);
+void fz_probe_oneway(struct fz_thread *t, struct fz_scratch *s);
 
 /* peer set-up (worker.c) */
 int fz_peer_open(struct fz_proc *p);
