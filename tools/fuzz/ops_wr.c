@@ -402,7 +402,11 @@ void fz_death_sweep(struct fz_thread *t, const __u32 *hs, unsigned int n,
 	unsigned int i = 0, k, done;
 
 	while (i < n && !t->p->restart) {
-		k = fz_take_out(t, 0);
+		/*
+		 * Not the queued commands: a batch here runs again past a
+		 * failed command, which would account a queued FREE twice.
+		 */
+		k = 0;
 		for (; i < n && k + 2 <= FZ_CMDS; i++) {
 			fz_build_death(t, k++, hs[i], request);
 			if (!request && fz_chance(&t->r, 1, 3))

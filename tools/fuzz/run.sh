@@ -26,7 +26,7 @@ args=(-n "$n" -t "$secs")
 args+=(${FUZZ_ARGS:-})
 
 tools/deps.sh
-vmrun=(-m 1024 -c 2)
+vmrun=(-m 2048 -c 2)
 if [ "${DEBUG:-0}" = 1 ]; then
 	dir=$(tools/debug-kernel/build.sh --cached) || {
 		echo "make fuzz: DEBUG=1 but no debug kernel is cached (make check-debug builds it)" >&2

@@ -249,13 +249,15 @@ void fz_peer_close(struct fz_proc *p)
 }
 
 /*
- * The abstract name of worker @slot's socket: by process ID too, since a
- * worker given up on (stuck in D state) keeps its socket forever.
+ * The abstract name of worker @slot's socket: by process ID and incarnation
+ * too, since a worker given up on (stuck in D state) keeps its socket, and
+ * a socket passed in a message keeps its name bound.
  */
 void fz_sock_name(char *buf, size_t len, int slot)
 {
-	snprintf(buf, len, "fastipc-fuzz.%u.%d.%d", fz_sh->cfg.driver_pid, slot,
-		 __atomic_load_n(&fz_sh->proc[slot].pid, __ATOMIC_ACQUIRE));
+	snprintf(buf, len, "fastipc-fuzz.%u.%d.%d.%u", fz_sh->cfg.driver_pid,
+		 slot, __atomic_load_n(&fz_sh->proc[slot].pid, __ATOMIC_ACQUIRE),
+		 __atomic_load_n(&fz_sh->proc[slot].inc, __ATOMIC_ACQUIRE));
 }
 
 static int fz_sock_open(struct fz_proc *p)
