@@ -15,6 +15,12 @@
 #   make lib             libfastipc (.so, .a, .pc) under build/user/lib
 #   make lib-tests       the library's test programs (static, for the VM)
 #   make examples        the libfastipc examples (static, for the VM)
+#   make fuzz-build      fastipc-fuzz (static, for the VM) into build/fuzz
+#   make fuzz            build, boot a kernel in QEMU and fuzz the module:
+#                        N=ops SEED=s TIME=sec (default 100000, clock, 300)
+#                        KVER=release (default: Debian's 6.1), DEBUG=1 for
+#                        the cached KASAN/lockdep kernel, FUZZ_ARGS=more
+#                        options; see Documentation/dev-tools/testing.rst
 #   make install         module + headers + udev rule + libfastipc (DESTDIR,
 #                        PREFIX)
 #   make install-lib     libfastipc only: library, headers, pkg-config, man
@@ -108,6 +114,14 @@ bench-build:
 bench-smoke:
 	BENCH_QUICK=1 $(TOOLS)/bench.sh
 
+# fastipc-fuzz, static: the guest has only busybox.
+fuzz-build:
+	$(MAKE) -C tools/fuzz OUTPUT=$(BUILD)/fuzz UAPI_DIR=$(CURDIR)/uapi
+
+fuzz:
+	N='$(N)' SEED='$(SEED)' TIME='$(TIME)' KVER='$(KVER)' DEBUG='$(DEBUG)' \
+		FUZZ_ARGS='$(FUZZ_ARGS)' BUILD='$(BUILD)' $(TOOLS)/fuzz/run.sh
+
 install: module install-lib
 	$(MAKE) -C $(KDIR) M=$(KOBJ) INSTALL_MOD_DIR=extra \
 		$(if $(DESTDIR),INSTALL_MOD_PATH=$(DESTDIR)) modules_install
@@ -121,4 +135,4 @@ clean:
 
 .PHONY: all module selftests lib lib-tests examples install-lib uapi-check \
 	checkpatch dkms-check check check-debug bench bench-build bench-smoke \
-	install clean
+	fuzz-build fuzz install clean

@@ -8,6 +8,8 @@
 # fragment's hash, so a later run on the same machine reuses it.
 #
 #   tools/debug-kernel/build.sh     prints the cache directory on stdout
+#   tools/debug-kernel/build.sh --cached   the same, but never builds: exit
+#                                   status 1 when nothing is cached
 #
 # The directory holds bzImage, the configured and prepared source tree
 # (for building fastipc.ko against it, M=...) and a .done stamp.
@@ -24,6 +26,7 @@ if [ -f "$dir/.done" ]; then
 	echo "$dir"
 	exit 0
 fi
+[ "${1:-}" != --cached ] || exit 1
 
 log() { echo "debug-kernel: $*" >&2; }
 # Built in place (kbuild records absolute paths), made valid by .done last.
