@@ -5,8 +5,14 @@
 # the clone) Debian's linux-source-6.1 with KASAN, UBSAN, lockdep,
 # DEBUG_ATOMIC_SLEEP, kmemleak and object/list debugging, builds fastipc.ko
 # against it, boots it and runs every suite there, each with a freshly
-# loaded module that must unload, then a kmemleak scan.  Any report fails
-# the run.  Ends with "N passed, N failed, N skipped" as make check does.
+# loaded module that must unload, then a kmemleak scan.  A second boot runs
+# the fault sweep (tools/vm/fault-sweep.sh): every suite again with a share
+# of fastipc's allocations and user copies failing.  Any report fails the
+# run.  Ends with "N passed, N failed, N skipped" as make check does.
+#
+#   FASTIPC_SWEEP=0      skip the fault sweep; =only: run nothing else
+#   FASTIPC_FAULT_PROB, FASTIPC_FAULT_SUITES, FASTIPC_FAULT_TIMEOUT are
+#   passed to the sweep (see tools/vm/fault-sweep.sh)
 set -uo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -61,12 +67,30 @@ if [ -n "${FASTIPC_PROVOKE:-}" ]; then
 	files+=(-f tools/provoke/provoke.ko)
 fi
 # Binder is built in; no module directory to take it from.
-guest_suites "$kver" "$logs/vm-$kver.log" -k "$kver" -K "$dir/bzImage" \
-	-M "$dir/no-modules" -m 2048 -c 2 -t 3000 "${files[@]}" -- \
-	"FASTIPC_KMEMLEAK=1 FASTIPC_PROVOKE='${FASTIPC_PROVOKE:-}' sh guest-check.sh"
+sweep=${FASTIPC_SWEEP:-1}
+if [ "$sweep" != only ]; then
+	guest_suites "$kver" "$logs/vm-$kver.log" -k "$kver" -K "$dir/bzImage" \
+		-M "$dir/no-modules" -m 2048 -c 2 -t 3000 "${files[@]}" -- \
+		"FASTIPC_KMEMLEAK=1 FASTIPC_PROVOKE='${FASTIPC_PROVOKE:-}' sh guest-check.sh"
+fi
+
+# The fault sweep, in a boot of its own: its injected failures must not
+# touch the plain run's verdicts, and it reads and clears dmesg itself (an
+# allocation failure report is expected there).  A suite gets at most
+# FASTIPC_FAULT_TIMEOUT seconds, so the guest's limit follows from it.
+if [ "$sweep" != 0 ]; then
+	fenv="FASTIPC_KMEMLEAK=1 FASTIPC_FAULT_PROB='${FASTIPC_FAULT_PROB:-}'"
+	fenv="$fenv FASTIPC_FAULT_SUITES='${FASTIPC_FAULT_SUITES:-}'"
+	fenv="$fenv FASTIPC_FAULT_TIMEOUT='${FASTIPC_FAULT_TIMEOUT:-}'"
+	guest_suites "$kver fault-sweep" "$logs/vm-$kver-fault-sweep.log" \
+		-k "$kver" -K "$dir/bzImage" -M "$dir/no-modules" -m 2048 -c 2 \
+		-t 2400 -f "$build/$kver/module/fastipc.ko" \
+		-f "$build/guest-tests-debug/tests" -f tools/vm/fault-sweep.sh -- \
+		"$fenv sh fault-sweep.sh"
+fi
 
 echo
 echo "==== fastipc make check-debug ===="
-echo "kernel $kver (KASAN, UBSAN, lockdep, kmemleak)"
+echo "kernel $kver (KASAN, UBSAN, lockdep, kmemleak, fault injection)"
 echo "$pass passed, $fail failed, $skip skipped"
 [ "$fail" = 0 ]

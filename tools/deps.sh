@@ -11,7 +11,7 @@ pkgs=(
 	linux-image-6.12-amd64 linux-headers-6.12-amd64
 	linux-source-6.1 qemu-system-x86 busybox-static
 	liburing-dev libbpf-dev gnuplot-nox python3
-	flex bison bc libelf-dev libssl-dev
+	flex bison bc libelf-dev libssl-dev patch
 )
 
 missing=()

@@ -3,9 +3,11 @@
 #
 # Build (once) the debug kernel of make check-debug from Debian's
 # linux-source-6.1: defconfig + kvm_guest.config + debug.config, with
-# KASAN, UBSAN, lockdep, kmemleak and friends.  The result is cached
-# outside the clone, keyed by the source package's version and the
-# fragment's hash, so a later run on the same machine reuses it.
+# KASAN, UBSAN, lockdep, kmemleak, fault injection and friends, and the
+# patches beside this script (*.patch, applied in name order).  The result
+# is cached outside the clone, keyed by the source package's version and
+# the hash of the fragment and the patches, so a later run on the same
+# machine reuses it.
 #
 #   tools/debug-kernel/build.sh     prints the cache directory on stdout
 #   tools/debug-kernel/build.sh --cached   the same, but never builds: exit
@@ -19,7 +21,10 @@ here=$(cd "$(dirname "$0")" && pwd)
 tarball=/usr/src/linux-source-6.1.tar.xz
 [ -r "$tarball" ] || { echo "debug-kernel: linux-source-6.1 is not installed" >&2; exit 1; }
 srcver=$(dpkg-query -W -f '${Version}' linux-source-6.1)
-key=$( (echo "$srcver"; cat "$here/debug.config") | sha256sum | cut -c1-12)
+shopt -s nullglob
+patches=("$here"/*.patch)
+key=$( (echo "$srcver"; cat "$here/debug.config" "${patches[@]}") |
+	sha256sum | cut -c1-12)
 cache=${FASTIPC_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/fastipc}
 dir=$cache/debug-kernel-$srcver-$key
 if [ -f "$dir/.done" ]; then
@@ -35,6 +40,10 @@ mkdir -p "$dir"
 log "extracting linux-source-6.1 $srcver into $dir"
 tar -xJf "$tarball" -C "$dir"
 src=$dir/linux-source-6.1
+for p in "${patches[@]}"; do
+	log "applying $(basename "$p")"
+	patch -d "$src" -p1 -s --no-backup-if-mismatch <"$p" >&2
+done
 jobs=$(nproc)
 mk() { make -C "$src" -j"$jobs" "$@" >&2; }
 mk defconfig
