@@ -291,7 +291,8 @@ static void fastipc_time_out(struct fastipc_thread *thread,
 	fastipc_wait_pop(thread);
 }
 
-static bool fastipc_thread_has_work(struct fastipc_thread *thread)
+static __always_inline bool
+fastipc_thread_has_work(struct fastipc_thread *thread)
 {
 	struct fastipc_peer *peer = thread->peer;
 
@@ -304,8 +305,8 @@ static bool fastipc_thread_has_work(struct fastipc_thread *thread)
 }
 
 /* What ends fastipc_wait_work(); lockless hints, see there. */
-static bool fastipc_woken(struct fastipc_thread *thread, bool idle,
-			  unsigned int gen)
+static __always_inline bool fastipc_woken(struct fastipc_thread *thread,
+					  bool idle, unsigned int gen)
 {
 	return fastipc_thread_has_work(thread) ||
 	       (idle && list_empty_careful(&thread->idle_entry)) ||
@@ -348,8 +349,9 @@ static __always_inline int fastipc_wait_work(struct fastipc_thread *thread,
  * -errno: -EPIPE (peer dead), -EINTR (the owner closed a descriptor of the
  * peer), -ERESTARTSYS (signal).
  */
-static int fastipc_take_work(struct fastipc_thread *thread, bool block,
-			     struct fastipc_delivery *d)
+static __always_inline int fastipc_take_work(struct fastipc_thread *thread,
+					     bool block,
+					     struct fastipc_delivery *d)
 {
 	struct fastipc_peer *peer = thread->peer;
 	struct fastipc_work *w;

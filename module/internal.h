@@ -464,7 +464,8 @@ void fastipc_threads_release(struct fastipc_peer *peer);
 /* queue.c */
 void fastipc_wake_one(struct fastipc_peer *peer);
 void fastipc_wake_thread(struct fastipc_thread *thread);
-int fastipc_queue_txn(struct fastipc_txn *txn, bool nested, u32 *reason);
+int fastipc_queue_txn(struct fastipc_thread *thread, struct fastipc_txn *txn,
+		      ktime_t deadline, u32 *reason);
 void fastipc_queue_reply(struct fastipc_txn *txn);
 struct fastipc_txn *fastipc_pending_claim(struct fastipc_thread *thread,
 					  u64 id);

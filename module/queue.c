@@ -346,18 +346,23 @@ void fastipc_oneway_recharge(struct fastipc_peer *to, struct fastipc_txn *txn)
 }
 
 /**
- * fastipc_queue_txn() - deliver a transaction to its target peer.
+ * fastipc_queue_txn() - number a transaction and deliver it to its target.
+ * @thread: the sending thread.
  * @txn: a call or one-way, its message built for txn->to; the caller
  *	loses it on success.
- * @nested: a call made while serving transaction txn->id: it goes to the
- *	thread of the target blocked in a call of that ID, if any.
+ * @deadline: a call's deadline, or 0.
  * @reason: out: &enum fastipc_reason when refused.
  *
+ * A call made while serving transaction txn->id (nested) goes to the
+ * thread of the target blocked in a call of that ID, if any.
+ *
  * Return: 0, or -EPIPE (target dead), -ENOSPC or -ENOMEM (one-way budget)
- * with @txn still the caller's.
+ * with @txn still the caller's (numbered, a call waited for).
  */
-int fastipc_queue_txn(struct fastipc_txn *txn, bool nested, u32 *reason)
+int fastipc_queue_txn(struct fastipc_thread *thread, struct fastipc_txn *txn,
+		      ktime_t deadline, u32 *reason)
 {
+	bool nested = fastipc_txn_begin(thread, txn, deadline);
 	struct fastipc_peer *to = txn->to;
 	struct fastipc_node *node = txn->node;
 	struct fastipc_thread *target;

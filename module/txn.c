@@ -414,7 +414,7 @@ int fastipc_txn_send(struct fastipc_thread *thread,
 	struct fastipc_peer *peer = thread->peer, *to;
 	struct fastipc_node *node;
 	struct fastipc_txn *txn;
-	bool nested;
+	ktime_t deadline;
 	int ret, area_err;
 
 	ret = fastipc_cmd_check_txn(cmd);
@@ -456,21 +456,21 @@ int fastipc_txn_send(struct fastipc_thread *thread,
 		ret = fastipc_oneway_area_err(area_err, reason);
 		return fastipc_oneway_refuse(txn, ret, *reason);
 	}
-	/* 0 means none: a deadline of 0 is one that has passed. */
-	nested = fastipc_txn_begin(thread, txn,
-				   cmd->flags & FASTIPC_TXN_DEADLINE ?
-				   clamp_t(u64, cmd->arg, 1, KTIME_MAX) : 0);
-
 	if (!oneway) {
 		kref_get(&thread->kref);
 		txn->from = thread;
-		if (area_err) {
-			fastipc_txn_area_fail(txn, area_err);
-			return 0;
-		}
+	}
+	/* 0 means none: a deadline of 0 is one that has passed. */
+	deadline = cmd->flags & FASTIPC_TXN_DEADLINE ?
+		   clamp_t(u64, cmd->arg, 1, KTIME_MAX) : 0;
+	if (area_err) {
+		/* A call that cannot be delivered: its answer says why. */
+		fastipc_txn_begin(thread, txn, deadline);
+		fastipc_txn_area_fail(txn, area_err);
+		return 0;
 	}
 
-	ret = fastipc_queue_txn(txn, nested, reason);
+	ret = fastipc_queue_txn(thread, txn, deadline, reason);
 	if (!ret)
 		return 0;
 	if (oneway)
