@@ -55,7 +55,13 @@ if [ $rc = 0 ] && grep -q 'warning:' "$klog"; then rc=1; fi
 result "build: fastipc.ko for $kver, W=1, no warnings" $rc
 [ $rc = 0 ] || { echo "$pass passed, $fail failed, $skip skipped"; exit 1; }
 
-tools/stage-tests.sh "$build/guest-tests-debug"
+# The fuzzer's short run is a suite of this lane (tests/zz-fuzz).
+make -s fuzz-build >"$logs/fuzz-build-debug.log" 2>&1
+rc=$?
+[ $rc = 0 ] || cat "$logs/fuzz-build-debug.log"
+result "build: fastipc-fuzz (static)" $rc
+
+FASTIPC_STAGE_FUZZ=1 tools/stage-tests.sh "$build/guest-tests-debug"
 files=(-f "$build/$kver/module/fastipc.ko"
        -f "$build/guest-tests-debug/guest-check.sh"
        -f "$build/guest-tests-debug/asuser"

@@ -47,3 +47,12 @@ rm -f $out
 EOT
 	chmod +x "$out/tests/lib-external"
 fi
+
+# The fuzzer's short run (make check-debug: FASTIPC_STAGE_FUZZ=1), last:
+# a module it wedged could not be unloaded for a suite after it.
+if [ -n "${FASTIPC_STAGE_FUZZ:-}" ] && [ -x "$build/fuzz/fastipc-fuzz" ]; then
+	mkdir -p "$out/tests/.fuzz"
+	cp "$build/fuzz/fastipc-fuzz" "$out/tests/.fuzz/"
+	cp "$top/tools/fuzz/fuzz-short.sh" "$out/tests/zz-fuzz"
+	chmod +x "$out/tests/zz-fuzz"
+fi
