@@ -403,7 +403,7 @@ void fz_op_reopen(struct fz_thread *t)
 	}
 	t->peer_gen = p->peer_gen;
 	t->nout = 0;
-	t->in_call = false;
+	t->in_call = 0;
 	t->looper = false;
 	pthread_rwlock_rdlock(&p->peer_lock);
 	for (s = 0; s < fz_sh->cfg.procs; s++) {

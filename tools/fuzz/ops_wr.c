@@ -76,14 +76,14 @@ void fz_op_call(struct fz_thread *t)
 
 	if (t->in_call) {
 		if (fz_chance(&t->r, 1, 3)) {
-			/* A second CALL while the first waits: EBUSY. */
+			/*
+			 * A second CALL while the first waits: EBUSY, unless
+			 * this thread serves a nested transaction of its call:
+			 * then it is accepted and waited for first (a chain,
+			 * A -> B -> A -> C): FZ_CX_CALL counts it.
+			 */
 			n = fz_take_out(t, 0);
 			fz_build_call(t, n, true);
-			/*
-			 * Accepted all the same (the old module lost our
-			 * reply in a faulting read), it is the call we wait
-			 * for now: FZ_CX_CALL.
-			 */
 			t->cx[n].expect &= ~FZ_E(0);
 			fz_wr(t, n + 1, 0, 0, false, NULL);
 		}

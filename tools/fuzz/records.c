@@ -377,7 +377,8 @@ static void fz_rx_reply(struct fz_thread *t, const struct fastipc_ret *r)
 			fz_rx_buffer(t, r);
 		return;
 	}
-	t->in_call = false;
+	/* The innermost call of a chain ends first (A -> B -> A -> C). */
+	t->in_call--;
 	/*
 	 * The ID of a transaction another process served: a REPLY with it
 	 * must be EPROTO here.  Not so for calls to our own nodes (a sibling

@@ -438,7 +438,7 @@ static void *fz_thread_main(void *arg)
 			/* The peer was replaced: our kernel thread is gone. */
 			t->peer_gen = p->peer_gen;
 			t->nout = 0;
-			t->in_call = false;
+			t->in_call = 0;
 			t->looper = false;
 		}
 		if (p->fd >= 0 || d->flags & FZ_OPF_NOLOCK) {

@@ -171,7 +171,7 @@ struct fz_thread {
 	bool extra;			/* started on SPAWN_LOOPER */
 	__u32 peer_gen;
 
-	bool in_call;			/* a CALL of ours waits for its end */
+	unsigned int in_call;		/* CALLs of ours waiting (a chain) */
 	bool call_self;			/* ... to a node of ours */
 	__u64 call_start;
 	__u16 kgen;			/* bumped by LOOPER_EXIT */

@@ -45,7 +45,7 @@ static void fz_cmd_done(struct fz_thread *t, const struct fastipc_cmd *c,
 		break;
 	case FZ_CX_CALL:
 		if (ran && !err) {
-			t->in_call = true;
+			t->in_call++;
 			t->call_start = fz_now();
 			t->call_self = x->arg;
 		}
@@ -59,7 +59,7 @@ static void fz_cmd_done(struct fz_thread *t, const struct fastipc_cmd *c,
 			if (t->in_call)
 				fz_info(FZ_I_ABANDONED);
 			t->looper = false;
-			t->in_call = false;
+			t->in_call = 0;
 			fz_thread_orphan_txns(t);
 			t->kgen++;
 			p->skew |= FZ_SKEW_EXIT;
@@ -350,7 +350,7 @@ void fz_call_wait(struct fz_thread *t, unsigned int rounds)
 		err = fz_wr(t, n, 1 + fz_below(&t->r, 4), 0, true, &wr);
 		/* EPIPE of the read phase: our peer is dead, the call too. */
 		if (err == EPIPE && wr.write_consumed == wr.write_size) {
-			t->in_call = false;
+			t->in_call = 0;
 			return;
 		}
 	}
