@@ -89,7 +89,13 @@ fi
 # FASTIPC_FAULT_TIMEOUT seconds, so the guest's limit follows from it.
 if [ "$sweep" != 0 ]; then
 	fenv="FASTIPC_KMEMLEAK=1 FASTIPC_FAULT_PROB='${FASTIPC_FAULT_PROB:-}'"
-	fenv="$fenv FASTIPC_FAULT_SUITES='${FASTIPC_FAULT_SUITES:-}'"
+	# The suites that drive the module's own paths; the examples, the
+	# library's server suite, the floods (memcg, teardown) and the fuzzer
+	# only add run time here (FASTIPC_FAULT_SUITES="" sweeps them all).
+	fsuites="fastipc_version_test fastipc_call_test fastipc_handle_test"
+	fsuites="$fsuites fastipc_area_test fastipc_error_test fastipc_poll_test"
+	fsuites="$fsuites fastipc_prio_test fastipc_harden_test lib_api_test"
+	fenv="$fenv FASTIPC_FAULT_SUITES='${FASTIPC_FAULT_SUITES-$fsuites}'"
 	fenv="$fenv FASTIPC_FAULT_TIMEOUT='${FASTIPC_FAULT_TIMEOUT:-}'"
 	guest_suites "$kver fault-sweep" "$logs/vm-$kver-fault-sweep.log" \
 		-k "$kver" -K "$dir/bzImage" -M "$dir/no-modules" -m 2048 -c 2 \
