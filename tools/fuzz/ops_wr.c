@@ -84,7 +84,6 @@ void fz_op_call(struct fz_thread *t)
 			 */
 			n = fz_take_out(t, 0);
 			fz_build_call(t, n, true);
-			t->cx[n].expect &= ~FZ_E(0);
 			fz_wr(t, n + 1, 0, 0, false, NULL);
 		}
 		fz_call_wait(t, 2);
