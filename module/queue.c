@@ -537,6 +537,15 @@ void fastipc_queue_reply(struct fastipc_txn *txn)
 			return;
 		}
 	}
+	/*
+	 * Dropped.  A call is freed only once nobody waits for it (rule 7):
+	 * a dead peer's or exiting task's chain is over.
+	 */
+	if (caller->waiting && (caller->waiting == txn || peer->dead ||
+				(READ_ONCE(caller->task->flags) & PF_EXITING))) {
+		caller->waiting = NULL;
+		caller->wait_depth = 0;
+	}
 	spin_unlock(&peer->lock);
 	fastipc_msg_discard(peer, &txn->msg);
 	fastipc_txn_free(txn);

@@ -544,11 +544,10 @@ int fastipc_txn_reply(struct fastipc_thread *thread,
 		return ret;
 	}
 	fastipc_txn_served(thread);
-	if (area_err == -EPIPE) {
-		/* The caller is gone: the reply is dropped, not an error. */
-		fastipc_txn_free(txn);
-		return 0;
-	}
+	/*
+	 * The caller's peer died (-EPIPE): the empty reply is dropped by
+	 * fastipc_queue_reply(), which ends the caller's wait; not an error.
+	 */
 	txn->reply_op = FASTIPC_RET_REPLY;
 	txn->code = cmd->code;
 	fastipc_queue_reply(txn);
