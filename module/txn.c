@@ -420,6 +420,12 @@ int fastipc_txn_send(struct fastipc_thread *thread,
 	ret = fastipc_cmd_check_txn(cmd);
 	if (ret || cmd->txn_id)
 		return ret ? ret : -EINVAL;
+	/*
+	 * A dead peer sends nothing: no answer could reach it.  A hint; a
+	 * death after it drops the answer (fastipc_queue_reply()).
+	 */
+	if (unlikely(READ_ONCE(peer->dead)))
+		return -EPIPE;
 	if (!oneway && thread->waiting && !fastipc_may_call_again(thread))
 		return -EBUSY;
 	node = fastipc_handle_node(peer, cmd->handle);

@@ -437,10 +437,6 @@ TEST_F_TIMEOUT(memcg, node_create, 300)
 static void owner_main(int sock)
 {
 	int fds[FD_BATCH], fd = fipc_open(), i, n;
-	char cbuf[CMSG_SPACE(sizeof(fds))], byte = 'f';
-	struct iovec iov = { &byte, 1 };
-	struct msghdr mh;
-	struct cmsghdr *cm;
 	__u32 h;
 
 	if (fd < 0)
@@ -453,17 +449,7 @@ static void owner_main(int sock)
 			if (fds[n] < 0)
 				_exit(3);
 		}
-		memset(&mh, 0, sizeof(mh));
-		mh.msg_iov = &iov;
-		mh.msg_iovlen = 1;
-		mh.msg_control = cbuf;
-		mh.msg_controllen = sizeof(cbuf);
-		cm = CMSG_FIRSTHDR(&mh);
-		cm->cmsg_level = SOL_SOCKET;
-		cm->cmsg_type = SCM_RIGHTS;
-		cm->cmsg_len = CMSG_LEN(sizeof(fds));
-		memcpy(CMSG_DATA(cm), fds, sizeof(fds));
-		if (sendmsg(sock, &mh, MSG_NOSIGNAL) != 1)
+		if (fipc_sock_send_fds(sock, fds, FD_BATCH))
 			_exit(0);	/* the child is gone */
 		for (i = 0; i < FD_BATCH; i++)
 			close(fds[i]);

@@ -406,26 +406,37 @@ static inline int fipc_share(int src, __u32 h, int dst, __u32 *dst_handle)
 
 /* ---- fds over a unix socket (to bootstrap across processes) ------------- */
 
-static inline int fipc_sock_send_fd(int sock, int fd)
+/*
+ * Pass @n (at most 253, SCM_MAX_FD) descriptors in one message of one byte.
+ * Return: 0 or -errno (-EPIPE when the other end is gone; no SIGPIPE).
+ */
+static inline int fipc_sock_send_fds(int sock, const int *fds, unsigned int n)
 {
-	char cbuf[CMSG_SPACE(sizeof(int))];
+	char cbuf[CMSG_SPACE(253 * sizeof(int))];
 	char byte = 'F';
 	struct iovec iov = { &byte, 1 };
 	struct msghdr mh;
 	struct cmsghdr *cm;
 
+	if (n > 253)
+		return -EINVAL;
 	memset(&mh, 0, sizeof(mh));
 	memset(cbuf, 0, sizeof(cbuf));
 	mh.msg_iov = &iov;
 	mh.msg_iovlen = 1;
 	mh.msg_control = cbuf;
-	mh.msg_controllen = sizeof(cbuf);
+	mh.msg_controllen = CMSG_SPACE(n * sizeof(int));
 	cm = CMSG_FIRSTHDR(&mh);
 	cm->cmsg_level = SOL_SOCKET;
 	cm->cmsg_type = SCM_RIGHTS;
-	cm->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(cm), &fd, sizeof(int));
-	return sendmsg(sock, &mh, 0) == 1 ? 0 : -errno;
+	cm->cmsg_len = CMSG_LEN(n * sizeof(int));
+	memcpy(CMSG_DATA(cm), fds, n * sizeof(int));
+	return sendmsg(sock, &mh, MSG_NOSIGNAL) == 1 ? 0 : -errno;
+}
+
+static inline int fipc_sock_send_fd(int sock, int fd)
+{
+	return fipc_sock_send_fds(sock, &fd, 1);
 }
 
 /* Return: the received fd or -errno (-EPIPE on end of file). */

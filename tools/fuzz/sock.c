@@ -36,24 +36,19 @@ struct fz_sock_hdr {
 	__s32 pid;
 };
 
-static int fz_sock_send(struct fz_thread *t, int slot, int fd, int kind)
+/* Send @iov and @fd on @sock, to @to if given.  Return: 0 or an errno. */
+static int fz_send_fd(int sock, const struct sockaddr_un *to,
+		      socklen_t tolen, struct iovec *iov, int fd)
 {
-	struct fz_sock_hdr hdr = { kind, t->p->slot, t->p->inc, getpid() };
 	char cbuf[CMSG_SPACE(sizeof(int))];
-	struct iovec iov = { &hdr, sizeof(hdr) };
-	struct sockaddr_un sun;
 	struct msghdr mh;
 	struct cmsghdr *cm;
 
-	memset(&sun, 0, sizeof(sun));
-	sun.sun_family = AF_UNIX;
-	fz_sock_name(sun.sun_path + 1, sizeof(sun.sun_path) - 1, slot);
 	memset(&mh, 0, sizeof(mh));
 	memset(cbuf, 0, sizeof(cbuf));
-	mh.msg_name = &sun;
-	mh.msg_namelen = offsetof(struct sockaddr_un, sun_path) + 1 +
-			 strlen(sun.sun_path + 1);
-	mh.msg_iov = &iov;
+	mh.msg_name = (void *)to;
+	mh.msg_namelen = to ? tolen : 0;
+	mh.msg_iov = iov;
 	mh.msg_iovlen = 1;
 	mh.msg_control = cbuf;
 	mh.msg_controllen = sizeof(cbuf);
@@ -62,7 +57,21 @@ static int fz_sock_send(struct fz_thread *t, int slot, int fd, int kind)
 	cm->cmsg_type = SCM_RIGHTS;
 	cm->cmsg_len = CMSG_LEN(sizeof(int));
 	memcpy(CMSG_DATA(cm), &fd, sizeof(int));
-	return sendmsg(t->p->sock, &mh, MSG_DONTWAIT) < 0 ? errno : 0;
+	return sendmsg(sock, &mh, MSG_DONTWAIT) < 0 ? errno : 0;
+}
+
+static int fz_sock_send(struct fz_thread *t, int slot, int fd, int kind)
+{
+	struct fz_sock_hdr hdr = { kind, t->p->slot, t->p->inc, getpid() };
+	struct iovec iov = { &hdr, sizeof(hdr) };
+	struct sockaddr_un sun;
+
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	fz_sock_name(sun.sun_path + 1, sizeof(sun.sun_path) - 1, slot);
+	return fz_send_fd(t->p->sock, &sun,
+			  offsetof(struct sockaddr_un, sun_path) + 1 +
+			  strlen(sun.sun_path + 1), &iov, fd);
 }
 
 /* Hand exported handle @efd to worker @slot (the fd stays ours). */
@@ -230,6 +239,8 @@ void fz_op_fd_cycle(struct fz_thread *t)
 {
 	struct fz_proc *p = t->p;
 	int sv[2], err, pfd;
+	char byte = 'C';
+	struct iovec iov = { &byte, 1 };
 	struct fastipc_cmd *c = &t->cmds[0];
 	__u32 flags = 0, h;
 	bool valid;
@@ -245,27 +256,8 @@ void fz_op_fd_cycle(struct fz_thread *t)
 		pthread_rwlock_unlock(&p->peer_lock);
 		return;
 	}
-	{
-		char cbuf[CMSG_SPACE(sizeof(int))];
-		char byte = 'C';
-		struct iovec iov = { &byte, 1 };
-		struct msghdr mh;
-		struct cmsghdr *cm;
-
-		memset(&mh, 0, sizeof(mh));
-		memset(cbuf, 0, sizeof(cbuf));
-		mh.msg_iov = &iov;
-		mh.msg_iovlen = 1;
-		mh.msg_control = cbuf;
-		mh.msg_controllen = sizeof(cbuf);
-		cm = CMSG_FIRSTHDR(&mh);
-		cm->cmsg_level = SOL_SOCKET;
-		cm->cmsg_type = SCM_RIGHTS;
-		cm->cmsg_len = CMSG_LEN(sizeof(int));
-		memcpy(CMSG_DATA(cm), &pfd, sizeof(int));
-		err = sendmsg(sv[0], &mh, MSG_DONTWAIT) < 0 ? errno : 0;
-		fz_result(FZ_SITE_SOCK, err, FZ_E(0), "cycle sendmsg");
-	}
+	err = fz_send_fd(sv[0], NULL, 0, &iov, pfd);
+	fz_result(FZ_SITE_SOCK, err, FZ_E(0), "cycle sendmsg");
 	close(pfd);
 	h = fz_chance(&t->r, 2, 3) ? fz_own_node(t, &flags) :
 	    fz_handle_pick(t, &valid);
