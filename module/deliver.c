@@ -507,12 +507,16 @@ static __always_inline void fastipc_finish(struct fastipc_thread *thread,
 	struct fastipc_msg *msg = &d->msg;
 	u32 i;
 
-	for (i = 0; msg->files && i < msg->n_fds; i++)
-		fput(msg->files[i]);
-	kfree(msg->files);
-	for (i = 0; msg->nodes && i < msg->n_handles; i++)
-		fastipc_node_put(msg->nodes[i]);
-	kfree(msg->nodes);
+	if (unlikely(msg->files)) {
+		for (i = 0; i < msg->n_fds; i++)
+			fput(msg->files[i]);
+		kfree(msg->files);
+	}
+	if (unlikely(msg->nodes)) {
+		for (i = 0; i < msg->n_handles; i++)
+			fastipc_node_put(msg->nodes[i]);
+		kfree(msg->nodes);
+	}
 
 	if (d->node)
 		fastipc_node_put(d->node);
@@ -535,6 +539,25 @@ static size_t fastipc_rec_size(const struct fastipc_ret *rec)
 	if (rec->flags & FASTIPC_RET_INLINE)
 		len += rec->data_len;
 	return len;
+}
+
+/*
+ * Write the header and inline payload of @rec (the reader's fixed-size
+ * record on our stack) to @urec.  In one user-access section: nothing for
+ * hardened usercopy to look up, no per-copy checks.
+ */
+static __always_inline int fastipc_rec_copy_out(struct fastipc_ret __user *urec,
+						const struct fastipc_ret *rec)
+{
+	if (should_fail_usercopy() || !user_access_begin(urec, sizeof(*urec)))
+		return -EFAULT;
+	unsafe_copy_to_user((char __user *)urec, (const char *)rec,
+			    fastipc_rec_size(rec), efault);
+	user_access_end();
+	return 0;
+efault:
+	user_access_end();
+	return -EFAULT;
 }
 
 /* Clear what fastipc_take_work() and the copy-out rely on. */
@@ -574,7 +597,7 @@ static bool fastipc_spawn_rec(struct fastipc_thread *thread,
 {
 	memset(&d->rec, 0, offsetof(struct fastipc_ret, inline_data));
 	d->rec.op = FASTIPC_RET_SPAWN_LOOPER;
-	if (urec && !copy_to_user(urec, &d->rec, fastipc_rec_size(&d->rec)))
+	if (urec && !fastipc_rec_copy_out(urec, &d->rec))
 		return true;
 	spin_lock(&thread->peer->lock);
 	thread->peer->spawn_requested--;
@@ -613,10 +636,7 @@ int fastipc_read(struct fastipc_thread *thread, struct fastipc_write_read *wr,
 		if (d->lend.valid)
 			fastipc_prio_boost(thread, &d->lend);
 		fastipc_translate(thread->peer, d);
-		/* At most sizeof(d->rec): no object lookup needed. */
-		if (!access_ok(ubuf + got, sizeof(*ubuf)) ||
-		    __copy_to_user(ubuf + got, &d->rec,
-				   fastipc_rec_size(&d->rec))) {
+		if (fastipc_rec_copy_out(ubuf + got, &d->rec)) {
 			/* Nothing lost: the work goes back where it was. */
 			fastipc_untranslate(thread->peer, d);
 			fastipc_work_untake(thread, d);
