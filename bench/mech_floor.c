@@ -83,11 +83,15 @@ static void floor_serve(int fd, size_t max, struct srv_stats *st)
 					(unsigned long long)b.len);
 				_exit(3);
 			}
-			/* Reply, wait for the next request (or header). */
-			n = floor_xchg(fd, msg_prepare(b.len, seq, true), b.len,
-				       rbuf, max);
+			/*
+			 * Reply, wait for the next request (or header).
+			 * Counted first: the call returns only with the
+			 * next message, after the client read the counters.
+			 */
 			st->syscalls++;
 			st->rts++;
+			n = floor_xchg(fd, msg_prepare(b.len, seq, true), b.len,
+				       rbuf, max);
 		}
 	}
 }
