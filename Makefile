@@ -121,7 +121,7 @@ bench-smoke:
 FLOOR_OBJ := $(BUILD)/floor/$(KVER)
 bench-floor:
 	@mkdir -p $(FLOOR_OBJ)
-	@cp bench/floor/Kbuild bench/floor/*.[ch] $(FLOOR_OBJ)/
+	@cp bench/floor/Kbuild bench/floor/fastipc_floor.[ch] $(FLOOR_OBJ)/
 	$(MAKE) -C $(KDIR) M=$(FLOOR_OBJ) W=1 modules
 	@echo "built $(FLOOR_OBJ)/fastipc_floor.ko"
 
