@@ -12,6 +12,8 @@
 #                        kernel built once from linux-source-6.1
 #   make bench           the benchmark in the VM (the main job)
 #   make bench-smoke     a few round trips of every mechanism in the VM
+#   make bench-floor     the benchmark's floor module (bench/floor) for KVER,
+#                        never installed
 #   make lib             libfastipc (.so, .a, .pc) under build/user/lib
 #   make lib-tests       the library's test programs (static, for the VM)
 #   make examples        the libfastipc examples (static, for the VM)
@@ -114,6 +116,15 @@ bench-build:
 bench-smoke:
 	BENCH_QUICK=1 $(TOOLS)/bench.sh
 
+# The floor module, benchmark only: its own build directory, so that
+# neither "make install" nor dkms ever sees it.
+FLOOR_OBJ := $(BUILD)/floor/$(KVER)
+bench-floor:
+	@mkdir -p $(FLOOR_OBJ)
+	@cp bench/floor/Kbuild bench/floor/fastipc_floor.[ch] $(FLOOR_OBJ)/
+	$(MAKE) -C $(KDIR) M=$(FLOOR_OBJ) W=1 modules
+	@echo "built $(FLOOR_OBJ)/fastipc_floor.ko"
+
 # fastipc-fuzz, static: the guest has only busybox.
 fuzz-build:
 	$(MAKE) -C tools/fuzz OUTPUT=$(BUILD)/fuzz UAPI_DIR=$(CURDIR)/uapi
@@ -134,5 +145,5 @@ clean:
 	rm -rf $(BUILD) dkms.conf
 
 .PHONY: all module selftests lib lib-tests examples install-lib uapi-check \
-	checkpatch dkms-check check check-debug bench bench-build bench-smoke \
+	checkpatch dkms-check check check-debug bench bench-build bench-smoke bench-floor \
 	fuzz-build fuzz install clean

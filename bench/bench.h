@@ -73,6 +73,7 @@ void mech_unix_stream_init(struct mech *m);
 void mech_unix_seqpacket_init(struct mech *m);
 void mech_shm_eventfd_init(struct mech *m);
 void mech_shm_futex_init(struct mech *m);
+void mech_floor_init(struct mech *m);
 
 /* msg.c: payload patterns. */
 int msg_init(size_t max);

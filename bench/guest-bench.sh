@@ -2,9 +2,10 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Runs inside the benchmark guest (tools/vm/run ... -- sh guest-bench.sh
-# MODE): loads binder and fastipc, runs the parts of fastipc-bench that
-# belong to MODE and unloads fastipc.  Exit status: non-zero when any part
-# failed (wrong payload bytes above all) or the module did not unload.
+# MODE): loads binder, fastipc and the floor module (fastipc_floor.ko, when
+# staged), runs the parts of fastipc-bench that belong to MODE and unloads
+# fastipc and the floor.  Exit status: non-zero when any part failed (wrong
+# payload bytes above all) or a module did not unload.
 #
 #   deterministic  latency table (one vCPU, -icount), handle scale,
 #                  priority inheritance
@@ -21,6 +22,10 @@ if [ -e binder_linux.ko ]; then
 fi
 [ -e /dev/binder ] || echo "# no /dev/binder: binder is skipped"
 insmod ./fastipc.ko || { echo "@B fail what=insmod"; exit 1; }
+if [ -e fastipc_floor.ko ]; then
+	insmod ./fastipc_floor.ko || { echo "@B fail what=insmod-floor"; exit 1; }
+fi
+[ -e /dev/fastipc_floor ] || echo "# no fastipc_floor.ko: floor is skipped"
 rc=0
 run() {
 	echo "# ---- fastipc-bench $* ----"
@@ -31,8 +36,9 @@ run() {
 # (fastipc-bench latency -X).
 fault_injection() {
 	for m in fastipc fastipc-16m binder pipe unix-stream unix-seqpacket \
-		 shm-eventfd shm-futex; do
+		 shm-eventfd shm-futex floor; do
 		[ "$m" != binder ] || [ -e /dev/binder ] || continue
+		[ "$m" != floor ] || [ -e /dev/fastipc_floor ] || continue
 		for d in req rep; do
 			if ./fastipc-bench latency -q -m "$m" -X 5 -D "$d" \
 			   >/tmp/fi.log 2>&1; then
@@ -86,6 +92,10 @@ for i in 1 2 3 4 5 6 7 8 9 10; do
 done
 if lsmod | grep -q '^fastipc '; then
 	echo "# rmmod fastipc failed"
+	rc=1
+fi
+if lsmod | grep -q '^fastipc_floor ' && ! rmmod fastipc_floor; then
+	echo "# rmmod fastipc_floor failed"
 	rc=1
 fi
 exit $rc

@@ -8,7 +8,8 @@
  * round); a visit is a batch of warm-up round trips followed by measured
  * ones, each timed alone with CLOCK_MONOTONIC.  Per mechanism and size we
  * print the median, p99, minimum and mean over all measured round trips,
- * and the ratios to pipe, binder and shm-futex as the median over rounds of
+ * and the ratios to pipe, binder, shm-futex and the floor (bench/floor) as
+ * the median over rounds of
  * (this round's median / the reference's median in the same round), so a
  * drift of the host's speed between rounds cancels out.
  */
@@ -24,7 +25,7 @@
 
 #include "bench.h"
 
-#define NMECH	8
+#define NMECH	9
 #define NSIZE	7
 
 static const size_t sizes[NSIZE] = {
@@ -87,7 +88,7 @@ static void latency_usage(void)
 	fprintf(stderr,
 		"usage: fastipc-bench latency [-q] [-r ROUNDS] [-x FACTOR]\n"
 		"       [-M MAXSIZE] [-l LABEL] [-m MECH] [-X SEQ [-D req|rep]]\n"
-		"  -m MECH  run only this mechanism\n"
+		"  -m MECH  run only this mechanism (repeatable)\n"
 		"  -X SEQ   send round trip SEQ with one wrong byte (must fail)\n"
 		"  -D DIR   in the request (req, default) or the reply (rep)\n");
 	exit(2);
@@ -98,21 +99,22 @@ int cmd_latency(int argc, char **argv)
 	void (*init[NMECH])(struct mech *) = {
 		mech_fastipc_init, mech_binder_init, mech_pipe_init,
 		mech_unix_stream_init, mech_unix_seqpacket_init,
-		mech_shm_eventfd_init, mech_shm_futex_init,
+		mech_shm_eventfd_init, mech_shm_futex_init, mech_floor_init,
 		mech_fastipc_16m_init,
 	};
 	static struct mech mechs[NMECH];
 	static struct cell cells[NMECH][NSIZE];
 	const unsigned int *iters = iters_full;
 	unsigned int rounds = 7, r, si, k, i, warm, n;
-	const char *label = "default", *only = NULL;
+	const char *label = "default", *only[NMECH];
+	unsigned int nonly = 0;
 	uint64_t bad_seq = 0;
 	int bad_dir = 1;
 	size_t maxsize = 16 * MIB, fmax;
 	struct srv_stats *srv;
 	double factor = 1.0;
 	uint64_t seq = 1;
-	int opt, ret, pipe_i = 2, binder_i = 1, futex_i = 6;
+	int opt, ret, pipe_i = 2, binder_i = 1, futex_i = 6, floor_i = 7;
 	bool quick = false;
 
 	while ((opt = getopt(argc, argv, "qr:x:M:l:m:X:D:")) != -1) {
@@ -136,7 +138,9 @@ int cmd_latency(int argc, char **argv)
 			label = optarg;
 			break;
 		case 'm':
-			only = optarg;
+			if (nonly == NMECH)
+				latency_usage();
+			only[nonly++] = optarg;
 			break;
 		case 'X':
 			bad_seq = strtoull(optarg, NULL, 0);
@@ -167,7 +171,10 @@ int cmd_latency(int argc, char **argv)
 
 		init[k](&mechs[k]);
 		mechs[k].srv = &srv[k];
-		if (only && strcmp(only, mechs[k].name))
+		for (i = 0; i < nonly; i++)
+			if (!strcmp(only[i], mechs[k].name))
+				break;
+		if (nonly && i == nonly)
 			continue;
 		ret = mechs[k].setup(&mechs[k], max);
 		if (ret) {
@@ -285,8 +292,9 @@ int cmd_latency(int argc, char **argv)
 			struct cell *cp = &cells[pipe_i][si];
 			struct cell *cb = &cells[binder_i][si];
 			struct cell *cf = &cells[futex_i][si];
-			double rp[64], rb[64], rf[64], mean = 0, med;
-			unsigned int np = 0, nb = 0, nf = 0;
+			struct cell *cl = &cells[floor_i][si];
+			double rp[64], rb[64], rf[64], rl[64], mean = 0, med;
+			unsigned int np = 0, nb = 0, nf = 0, nl = 0;
 			uint64_t p50, p99, mn, mx;
 			size_t j;
 
@@ -302,6 +310,9 @@ int cmd_latency(int argc, char **argv)
 				if (cf->rounds > r && cf->round_med[r] > 0)
 					rf[nf++] = c->round_med[r] /
 						   cf->round_med[r];
+				if (cl->rounds > r && cl->round_med[r] > 0)
+					rl[nl++] = c->round_med[r] /
+						   cl->round_med[r];
 			}
 			for (j = 0; j < c->n; j++)
 				mean += (double)c->t[j];
@@ -329,6 +340,9 @@ int cmd_latency(int argc, char **argv)
 			if (nf)
 				printf(" ratio_futex=%.4f",
 				       median_double(rf, nf));
+			if (nl)
+				printf(" ratio_floor=%.4f",
+				       median_double(rl, nl));
 			printf(" mbps=%.2f cli_syscalls=%.3f srv_syscalls=%.3f\n",
 			       med > 0 ? 2.0 * (double)sizes[si] / med * 1e3 : 0,
 			       c->rts ? (double)c->cli_sc / (double)c->rts : 0,

@@ -18,7 +18,7 @@ import time
 SIZES_LABEL = {8: "8 B", 64: "64 B", 4096: "4 KiB", 65536: "64 KiB",
                1 << 20: "1 MiB", 4 << 20: "4 MiB", 16 << 20: "16 MiB"}
 MECH_ORDER = ["fastipc", "fastipc-16m", "binder", "pipe", "unix-stream", "unix-seqpacket",
-              "shm-eventfd", "shm-futex"]
+              "shm-eventfd", "shm-futex", "floor"]
 
 
 def num(v):
@@ -67,20 +67,21 @@ def lat_table(rows, title):
            "# round trip = request of N bytes + reply of N bytes, payload "
            "checked on both sides",
            "",
-           "%-7s %-15s %10s %10s %8s %9s %9s %9s %7s" %
+           "%-7s %-15s %10s %10s %8s %9s %9s %9s %9s %7s" %
            ("size", "mechanism", "median", "p99", "vs pipe", "vs binder",
-            "vs futex", "MB/s", "sys c/s"),
+            "vs futex", "vs floor", "MB/s", "sys c/s"),
            ]
     last = None
     for r in rows:
         if last is not None and r["size"] != last:
             out.append("")
         last = r["size"]
-        out.append("%-7s %-15s %10s %10s %8s %9s %9s %9.1f %3s/%-3s" % (
+        out.append("%-7s %-15s %10s %10s %8s %9s %9s %9s %9.1f %3s/%-3s" % (
             SIZES_LABEL.get(r["size"], str(r["size"])), r["mech"],
             fmt_ns(r["median_ns"]), fmt_ns(r["p99_ns"]),
             fmt_ratio(r.get("ratio_pipe")), fmt_ratio(r.get("ratio_binder")),
-            fmt_ratio(r.get("ratio_futex")), r["mbps"],
+            fmt_ratio(r.get("ratio_futex")), fmt_ratio(r.get("ratio_floor")),
+            r["mbps"],
             ("%.2f" % r["cli_syscalls"]).rstrip("0").rstrip("."),
             ("%.2f" % r["srv_syscalls"]).rstrip("0").rstrip(".")))
     return out
@@ -113,6 +114,7 @@ def targets(res):
     r = find(det, "fastipc", 64)
     add("64 B round trip vs binder", r and r.get("ratio_binder"), 0.45)
     add("64 B round trip vs shm+futex", r and r.get("ratio_futex"), 0.85)
+    add("64 B round trip vs floor", r and r.get("ratio_floor"), 1.10)
     r = find(det, "fastipc", 1 << 20)
     add("1 MiB round trip vs binder", r and r.get("ratio_binder"), 0.8)
     r = find(det, "fastipc", 64)
@@ -137,18 +139,19 @@ def headline_md(res):
     mechs = [m for m in MECH_ORDER if any(r["mech"] == m for r in rows)]
     sizes = sorted({r["size"] for r in rows})
     out = ["| size | " + " | ".join(mechs) +
-           " | fastipc / binder | fastipc / shm-futex |",
-           "|---" * (len(mechs) + 3) + "|"]
+           " | fastipc / binder | fastipc / shm-futex | fastipc / floor |",
+           "|---" * (len(mechs) + 4) + "|"]
     for s in sizes:
         cells = []
         for m in mechs:
             r = find(rows, m, s)
             cells.append(fmt_ns(r["median_ns"]) if r else "-")
         f = find(rows, "fastipc", s)
-        out.append("| %s | %s | %s | %s |" % (
+        out.append("| %s | %s | %s | %s | %s |" % (
             SIZES_LABEL.get(s, s), " | ".join(cells),
             fmt_ratio(f.get("ratio_binder")) if f else "-",
-            fmt_ratio(f.get("ratio_futex")) if f else "-"))
+            fmt_ratio(f.get("ratio_futex")) if f else "-",
+            fmt_ratio(f.get("ratio_floor")) if f else "-"))
     return out
 
 

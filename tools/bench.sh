@@ -1,9 +1,9 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# make bench: install what is missing, build the module for the first
-# kernel of tools/kernels.sh and fastipc-bench, then boot that kernel
-# three times in QEMU:
+# make bench: install what is missing, build the module and the floor
+# module (bench/floor) for the first kernel of tools/kernels.sh and
+# fastipc-bench, then boot that kernel three times in QEMU:
 #
 #   1. deterministic mode (tools/vm/run -d: -icount shift=0,sleep=off, one
 #      vCPU): the headline latency table, handle scale, the
@@ -33,9 +33,11 @@ tools/deps.sh
 k=$(tools/kernels.sh)
 k=${BENCH_KERNEL:-${k%%$'\n'*}}
 make -s KVER="$k" module
+make -s KVER="$k" bench-floor
 make -s bench-build
 bin=build/bench/fastipc-bench
-files=(-f "build/$k/module/fastipc.ko" -f "$bin" -f bench/guest-bench.sh)
+files=(-f "build/$k/module/fastipc.ko" -f "build/floor/$k/fastipc_floor.ko"
+       -f "$bin" -f bench/guest-bench.sh)
 factor=${BENCH_FACTOR:-1}
 
 if [ -n "${BENCH_QUICK:-}" ]; then

@@ -74,6 +74,9 @@ for k in $kernels; do
 	       -f "$build/guest-tests/tests")
 	[ $bench_rc != 0 ] ||
 		files+=(-f "$build/bench/fastipc-bench" -f bench/guest-bench.sh)
+	# The bench's floor module, for the smoke run (skipped if it fails).
+	! make -s KVER="$k" bench-floor >>"$klog" 2>&1 ||
+		files+=(-f "$build/floor/$k/fastipc_floor.ko")
 	if [ -n "${FASTIPC_PROVOKE:-}" ]; then
 		make -s -C tools/provoke KDIR="/lib/modules/$k/build" >>"$klog" 2>&1
 		files+=(-f tools/provoke/provoke.ko)
