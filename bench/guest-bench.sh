@@ -28,31 +28,44 @@ run() {
 }
 # Every mechanism must fail loudly when one byte of a request (caught by
 # its server) or of a reply (caught by the client) is wrong
-# (fastipc-bench latency -X).
+# (fastipc-bench latency -X), both in a timed round trip, checked by its
+# stamps (the byte is in the tail stamp), and in an untimed one, checked
+# in full (the byte is in the middle of the body).  In a -q run of one
+# mechanism, round trips 24-46 are 64 B: 24-25 warm-up, 26-45 timed,
+# 46 final.
 fault_injection() {
 	for m in fastipc fastipc-16m binder pipe unix-stream unix-seqpacket \
 		 shm-eventfd shm-futex; do
 		[ "$m" != binder ] || [ -e /dev/binder ] || continue
 		for d in req rep; do
-			if ./fastipc-bench latency -q -m "$m" -X 5 -D "$d" \
-			   >/tmp/fi.log 2>&1; then
-				echo "# $m: a wrong byte in the $d went unnoticed"
-				rc=1
-			elif grep -q '^@B unavailable' /tmp/fi.log; then
-				echo "# $m: not available, fault injection not run"
-				rc=1
-			elif grep -q 'WRONG PAYLOAD BYTES' /tmp/fi.log &&
-			     { [ "$d" = rep ] ||
-			       grep -q 'server: bad request' /tmp/fi.log; }; then
-				# A bad request is caught by the server itself.
-				echo "# $m: wrong byte in the $d detected"
-			else
-				echo "# $m: the $d run failed for another reason:"
-				sed 's/^/#   /' /tmp/fi.log
-				rc=1
-			fi
+			inject "$m" "$d" 30 stamp
+			inject "$m" "$d" 46 full
 		done
 	done
+}
+
+inject() {	# inject MECH req|rep SEQ stamp|full
+	if ./fastipc-bench latency -q -m "$1" -X "$3" -D "$2" \
+	   >/tmp/fi.log 2>&1; then
+		echo "# $1: a wrong byte in the $2 went unnoticed ($4 check)"
+		rc=1
+	elif grep -q '^@B unavailable' /tmp/fi.log; then
+		echo "# $1: not available, fault injection not run"
+		rc=1
+	elif ! grep -q "(64 B, $4 check)" /tmp/fi.log; then
+		echo "# $1: round trip $3 is not a 64 B $4 check:"
+		sed 's/^/#   /' /tmp/fi.log
+		rc=1
+	elif grep -q 'WRONG PAYLOAD BYTES' /tmp/fi.log &&
+	     { [ "$2" = rep ] || grep -q 'server: bad request' /tmp/fi.log; }
+	then
+		# A bad request is caught by the server itself.
+		echo "# $1: wrong byte in the $2 detected ($4 check)"
+	else
+		echo "# $1: the $2 run failed for another reason:"
+		sed 's/^/#   /' /tmp/fi.log
+		rc=1
+	fi
 }
 
 case $mode in
