@@ -68,8 +68,17 @@ inject() {	# inject MECH req|rep SEQ stamp|full
 	fi
 }
 
+# Which copy routines the instruction counts of -icount reflect: with ERMS
+# or FSRM the kernel copies with "rep movsb", counted once per byte.
+cpu_note() {
+	f=$(grep -m1 '^flags' /proc/cpuinfo | tr ' ' '\n' |
+	    grep -x -e erms -e fsrm | tr '\n' ' ')
+	echo "# cpu: ${f:-no erms/fsrm} (tools/vm/run -C)"
+}
+
 case $mode in
 deterministic)
+	cpu_note
 	run latency -l deterministic -x "$x"
 	run handles
 	run prio
@@ -82,6 +91,7 @@ scale)
 	run scale -r 5
 	;;
 smoke)
+	cpu_note
 	run latency -q -l smoke
 	run handles -q
 	run prio -q
