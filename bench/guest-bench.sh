@@ -6,8 +6,8 @@
 # belong to MODE and unloads fastipc.  Exit status: non-zero when any part
 # failed (wrong payload bytes above all) or the module did not unload.
 #
-#   deterministic  latency table (one vCPU, -icount), handle scale,
-#                  priority inheritance
+#   deterministic  latency table (one vCPU, -icount), handle scale (both
+#                  on one scheduler path: sched_paths), priority inheritance
 #   wallclock      latency table, priority inheritance (all on CPU 0)
 #   scale          scaling over 2 vCPUs (boot with idle=poll)
 #   smoke          a few round trips of every mechanism, a small handle
@@ -76,11 +76,38 @@ cpu_note() {
 	echo "# cpu: ${f:-no erms/fsrm} (tools/vm/run -C)"
 }
 
+# sched_paths one|default.  On one CPU a round trip's wake-up either
+# preempts the waker (which then finds its answer waiting when it runs
+# again) or not (the waker runs on until it blocks); which one a process
+# pair gets depends on its scheduling history, 2-3k instructions apart.
+# Under -icount that splits every small cell into two exact values, so the
+# deterministic runs switch wake-up preemption off (6.1's CFS and 6.12's
+# EEVDF both have WAKEUP_PREEMPTION): every round trip of every mechanism
+# takes the second path.  6.12 also leaves a sleeper with negative lag
+# queued (DELAY_DEQUEUE), so its wake-up is cheaper or not by history
+# again: that goes off too, where the kernel has it.
+sched_paths() {
+	sf=/sys/kernel/debug/sched/features
+	no=NO_
+	[ "$1" = one ] || no=
+	for feat in WAKEUP_PREEMPTION DELAY_DEQUEUE; do
+		grep -qw -e "$feat" -e "NO_$feat" "$sf" 2>/dev/null || continue
+		echo "$no$feat" >"$sf" || continue
+		grep -qw "$no$feat" "$sf" && echo "# sched feature: $no$feat" ||
+			echo "# sched feature: cannot set $no$feat"
+	done
+	grep -qw -e WAKEUP_PREEMPTION -e NO_WAKEUP_PREEMPTION "$sf" \
+		2>/dev/null || echo "# sched features: not available"
+}
+
 case $mode in
 deterministic)
 	cpu_note
+	sched_paths one
 	run latency -l deterministic -x "$x"
 	run handles
+	# The priority demo is about scheduling: the kernel's defaults.
+	sched_paths default
 	run prio
 	;;
 wallclock)
