@@ -6,7 +6,9 @@
  * (a forked child).  The client drives batches: a batch header tells the
  * server the payload size and how many round trips follow, then each round
  * trip sends a request of that size and waits for a reply of the same size.
- * Both sides check every payload byte and fail loudly on a mismatch.
+ * Both sides check each payload (every byte, or only its stamps in the
+ * round trips the latency client times: msg.c) and fail loudly on a
+ * mismatch.
  */
 #ifndef _FASTIPC_BENCH_H
 #define _FASTIPC_BENCH_H
@@ -45,7 +47,8 @@ struct srv_stats {
  * @pid: the server process.
  * @setup: fork the server and connect; return 0, or -errno (skipped).
  * @batch: tell the server that @count round trips of @len follow, the
- *	first with sequence number @first (0: any sequence numbers).
+ *	first with sequence number @first (0: any sequence numbers); the
+ *	header comes from msg_batch(), which adds the stamps-only range.
  * @rt: one round trip of @len bytes, sequence number @seq.  Return 0, or
  *	-errno on a failure (verification failures are -EBADMSG).
  * @finish: tell the server to exit and reap it; return its exit status.
@@ -76,8 +79,11 @@ void mech_shm_futex_init(struct mech *m);
 void mech_floor_init(struct mech *m);
 
 /* msg.c: payload patterns. */
+struct fb_batch;
 int msg_init(size_t max);
-void *msg_out_buf(int slot);
+void msg_stamps_only(uint64_t first, uint64_t count);
+void msg_batch(struct fb_batch *b, size_t len, uint64_t count,
+	       uint64_t first);
 void msg_stamp(void *buf, size_t len, uint64_t seq, bool reply);
 void *msg_prepare(size_t len, uint64_t seq, bool reply);
 bool msg_check(const void *buf, size_t len, uint64_t seq, bool reply);

@@ -251,6 +251,7 @@ int bb_serve(struct bb_peer *p, struct srv_stats *st, bool verify)
 			wput_free(&w, tr.data.ptr.buffer);
 			wput_txn(&w, BC_REPLY, FB_CODE_BATCH, NULL, 0);
 			expect = b.first;
+			msg_stamps_only(b.stamps_first, b.stamps_count);
 			if (!b.count) {
 				/* Write only: nothing more to wait for. */
 				ret = bb_wr(p, &w, NULL, 0);

@@ -99,6 +99,9 @@ int fb_serve(struct fb_peer *p, struct srv_stats *st, bool verify)
 				quit = true;
 			else
 				expect = b.first;
+			if (r.code == FB_CODE_BATCH)
+				msg_stamps_only(b.stamps_first,
+						b.stamps_count);
 			c[n++] = fb_cmd(FASTIPC_CMD_REPLY, 0, r.code, NULL, 0);
 			break;
 		default:
@@ -163,7 +166,7 @@ int fb_client_rt(struct fb_client *c, size_t len, uint64_t seq)
 /* Tell the server behind @c to stop (a batch header with count 0). */
 int fb_client_quit(struct fb_client *c)
 {
-	struct fb_batch b = { 0, 0, 0 };
+	struct fb_batch b = { 0 };
 	struct fastipc_ret r;
 
 	return fb_client_call(c, FB_CODE_BATCH, &b, sizeof(b), &r);

@@ -29,6 +29,8 @@ struct fb_batch {
 	uint64_t len;
 	uint64_t count;		/* 0: the server exits */
 	uint64_t first;		/* first request's sequence number, 0: any */
+	uint64_t stamps_first;	/* these round trips are timed: their */
+	uint64_t stamps_count;	/* payloads are checked by the stamps only */
 };
 
 /**

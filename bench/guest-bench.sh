@@ -7,8 +7,8 @@
 # fastipc and the floor.  Exit status: non-zero when any part failed (wrong
 # payload bytes above all) or a module did not unload.
 #
-#   deterministic  latency table (one vCPU, -icount), handle scale,
-#                  priority inheritance
+#   deterministic  latency table (one vCPU, -icount), handle scale (both
+#                  on one scheduler path: sched_paths), priority inheritance
 #   wallclock      latency table, priority inheritance (all on CPU 0)
 #   scale          scaling over 2 vCPUs (boot with idle=poll)
 #   smoke          a few round trips of every mechanism, a small handle
@@ -33,38 +33,87 @@ run() {
 }
 # Every mechanism must fail loudly when one byte of a request (caught by
 # its server) or of a reply (caught by the client) is wrong
-# (fastipc-bench latency -X).
+# (fastipc-bench latency -X), both in a timed round trip, checked by its
+# stamps (the byte is in the tail stamp), and in an untimed one, checked
+# in full (the byte is in the middle of the body).  In a -q run of one
+# mechanism, round trips 24-46 are 64 B: 24-25 warm-up, 26-45 timed,
+# 46 final.
 fault_injection() {
 	for m in fastipc fastipc-16m binder pipe unix-stream unix-seqpacket \
 		 shm-eventfd shm-futex floor; do
 		[ "$m" != binder ] || [ -e /dev/binder ] || continue
 		[ "$m" != floor ] || [ -e /dev/fastipc_floor ] || continue
 		for d in req rep; do
-			if ./fastipc-bench latency -q -m "$m" -X 5 -D "$d" \
-			   >/tmp/fi.log 2>&1; then
-				echo "# $m: a wrong byte in the $d went unnoticed"
-				rc=1
-			elif grep -q '^@B unavailable' /tmp/fi.log; then
-				echo "# $m: not available, fault injection not run"
-				rc=1
-			elif grep -q 'WRONG PAYLOAD BYTES' /tmp/fi.log &&
-			     { [ "$d" = rep ] ||
-			       grep -q 'server: bad request' /tmp/fi.log; }; then
-				# A bad request is caught by the server itself.
-				echo "# $m: wrong byte in the $d detected"
-			else
-				echo "# $m: the $d run failed for another reason:"
-				sed 's/^/#   /' /tmp/fi.log
-				rc=1
-			fi
+			inject "$m" "$d" 30 stamp
+			inject "$m" "$d" 46 full
 		done
 	done
 }
 
+inject() {	# inject MECH req|rep SEQ stamp|full
+	if ./fastipc-bench latency -q -m "$1" -X "$3" -D "$2" \
+	   >/tmp/fi.log 2>&1; then
+		echo "# $1: a wrong byte in the $2 went unnoticed ($4 check)"
+		rc=1
+	elif grep -q '^@B unavailable' /tmp/fi.log; then
+		echo "# $1: not available, fault injection not run"
+		rc=1
+	elif ! grep -q "(64 B, $4 check)" /tmp/fi.log; then
+		echo "# $1: round trip $3 is not a 64 B $4 check:"
+		sed 's/^/#   /' /tmp/fi.log
+		rc=1
+	elif grep -q 'WRONG PAYLOAD BYTES' /tmp/fi.log &&
+	     { [ "$2" = rep ] || grep -q 'server: bad request' /tmp/fi.log; }
+	then
+		# A bad request is caught by the server itself.
+		echo "# $1: wrong byte in the $2 detected ($4 check)"
+	else
+		echo "# $1: the $2 run failed for another reason:"
+		sed 's/^/#   /' /tmp/fi.log
+		rc=1
+	fi
+}
+
+# Which copy routines the instruction counts of -icount reflect: with ERMS
+# or FSRM the kernel copies with "rep movsb", counted once per byte.
+cpu_note() {
+	f=$(grep -m1 '^flags' /proc/cpuinfo | tr ' ' '\n' |
+	    grep -x -e erms -e fsrm | tr '\n' ' ')
+	echo "# cpu: ${f:-no erms/fsrm} (tools/vm/run -C)"
+}
+
+# sched_paths one|default.  On one CPU a round trip's wake-up either
+# preempts the waker (which then finds its answer waiting when it runs
+# again) or not (the waker runs on until it blocks); which one a process
+# pair gets depends on its scheduling history, 2-3k instructions apart.
+# Under -icount that splits every small cell into two exact values, so the
+# deterministic runs switch wake-up preemption off (6.1's CFS and 6.12's
+# EEVDF both have WAKEUP_PREEMPTION): every round trip of every mechanism
+# takes the second path.  6.12 also leaves a sleeper with negative lag
+# queued (DELAY_DEQUEUE), so its wake-up is cheaper or not by history
+# again: that goes off too, where the kernel has it.
+sched_paths() {
+	sf=/sys/kernel/debug/sched/features
+	no=NO_
+	[ "$1" = one ] || no=
+	for feat in WAKEUP_PREEMPTION DELAY_DEQUEUE; do
+		grep -qw -e "$feat" -e "NO_$feat" "$sf" 2>/dev/null || continue
+		echo "$no$feat" >"$sf" || continue
+		grep -qw "$no$feat" "$sf" && echo "# sched feature: $no$feat" ||
+			echo "# sched feature: cannot set $no$feat"
+	done
+	grep -qw -e WAKEUP_PREEMPTION -e NO_WAKEUP_PREEMPTION "$sf" \
+		2>/dev/null || echo "# sched features: not available"
+}
+
 case $mode in
 deterministic)
+	cpu_note
+	sched_paths one
 	run latency -l deterministic -x "$x"
 	run handles
+	# The priority demo is about scheduling: the kernel's defaults.
+	sched_paths default
 	run prio
 	;;
 wallclock)
@@ -75,6 +124,7 @@ scale)
 	run scale -r 5
 	;;
 smoke)
+	cpu_note
 	run latency -q -l smoke
 	run handles -q
 	run prio -q

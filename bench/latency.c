@@ -6,12 +6,15 @@
  * Every mechanism's server runs from start to end.  A round visits every
  * size and, for each size, every mechanism (the order rotates by one each
  * round); a visit is a batch of warm-up round trips followed by measured
- * ones, each timed alone with CLOCK_MONOTONIC.  Per mechanism and size we
- * print the median, p99, minimum and mean over all measured round trips,
- * and the ratios to pipe, binder, shm-futex and the floor (bench/floor) as
- * the median over rounds of
- * (this round's median / the reference's median in the same round), so a
- * drift of the host's speed between rounds cancels out.
+ * ones, each timed alone with CLOCK_MONOTONIC, and one final untimed
+ * round trip.  The warm-up and final round trips are checked byte for
+ * byte, the timed ones by their stamps only (msg.c), so that the checks
+ * do not add the same large constant to every mechanism.  Per mechanism
+ * and size we print the median, p99, minimum and mean over all measured
+ * round trips, and the ratios to pipe, binder, shm-futex and the floor
+ * (bench/floor) as the median over rounds of (this round's median / the
+ * reference's median in the same round), so a drift of the host's speed
+ * between rounds cancels out.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -32,7 +35,11 @@ static const size_t sizes[NSIZE] = {
 	8, 64, 4096, 65536, MIB, 4 * MIB, 16 * MIB
 };
 
-/* Measured round trips per visit (plus a tenth, at least 1, warm-up). */
+/*
+ * Measured round trips per visit, plus a tenth, at least 2, of warm-up
+ * (so that each side has sent from both of its send buffers at this size)
+ * and a final one.
+ */
 static const unsigned int iters_full[NSIZE] = { 400, 400, 300, 60, 8, 3, 2 };
 static const unsigned int iters_quick[NSIZE] = { 20, 20, 10, 4, 2, 0, 0 };
 #define OTHERS_MAX	MIB	/* every mechanism but fastipc stops here */
@@ -214,7 +221,7 @@ int cmd_latency(int argc, char **argv)
 				n = 1;
 			if (!n || len > fmax)
 				continue;
-			warm = n / 10 ? n / 10 : 1;
+			warm = n / 10 > 2 ? n / 10 : 2;
 			for (i = 0; i < NMECH; i++) {
 				struct mech *m = &mechs[(i + r) % NMECH];
 				struct cell *c = &cells[(i + r) % NMECH][si];
@@ -226,11 +233,12 @@ int cmd_latency(int argc, char **argv)
 				sc0 = m->syscalls;
 				ssc0 = m->srv->syscalls;
 				srt0 = m->srv->rts;
-				ret = m->batch(m, len, warm + n, seq);
+				msg_stamps_only(seq + warm, n);
+				ret = m->batch(m, len, warm + n + 1, seq);
 				if (ret)
 					die("%s: batch of %zu B: %s", m->name,
 					    len, strerror(-ret));
-				for (j = 0; j < warm + n; j++) {
+				for (j = 0; j < warm + n + 1; j++) {
 					t0 = now_ns();
 					ret = m->rt(m, len, seq);
 					t1 = now_ns();
@@ -245,9 +253,10 @@ int cmd_latency(int argc, char **argv)
 						    "WRONG PAYLOAD BYTES" :
 						    strerror(-ret));
 					seq++;
-					if (j >= warm)
+					if (j >= warm && j < warm + n)
 						row[j - warm] = t1 - t0;
 				}
+				msg_stamps_only(0, 0);
 				c->cli_sc += m->syscalls - sc0;
 				c->srv_sc += m->srv->syscalls - ssc0;
 				c->rts += m->srv->rts - srt0;

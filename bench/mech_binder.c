@@ -65,10 +65,11 @@ static int binder_setup(struct mech *m, size_t max)
 static int binder_batch(struct mech *m, size_t len, uint64_t count,
 			uint64_t first)
 {
-	struct fb_batch b = { len, count, first };
+	struct fb_batch b;
 	const void *r;
 	size_t rlen;
 
+	msg_batch(&b, len, count, first);
 	return bb_call(m->priv, FB_CODE_BATCH, &b, sizeof(b), &r, &rlen);
 }
 

@@ -107,9 +107,10 @@ static int fastipc_call(struct fb_mech *f, uint64_t code, const void *data,
 static int fastipc_batch(struct mech *m, size_t len, uint64_t count,
 			 uint64_t first)
 {
-	struct fb_batch b = { len, count, first };
+	struct fb_batch b;
 	struct fastipc_ret r;
 
+	msg_batch(&b, len, count, first);
 	return fastipc_call(m->priv, FB_CODE_BATCH, &b, sizeof(b), &r);
 }
 

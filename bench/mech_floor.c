@@ -64,6 +64,7 @@ static void floor_serve(int fd, size_t max, struct srv_stats *st)
 		if (n != sizeof(b))
 			_exit(2);
 		memcpy(&b, rbuf, sizeof(b));
+		msg_stamps_only(b.stamps_first, b.stamps_count);
 		if (!b.count) {
 			floor_xchg(fd, &b, sizeof(b), NULL, 0);
 			_exit(0);
@@ -133,9 +134,10 @@ static int floor_batch(struct mech *m, size_t len, uint64_t count,
 		       uint64_t first)
 {
 	struct floor *f = m->priv;
-	struct fb_batch b = { len, count, first }, e;
+	struct fb_batch b, e;
 	long n;
 
+	msg_batch(&b, len, count, first);
 	n = floor_xchg(f->fd, &b, sizeof(b), &e, sizeof(e));
 	if (n < 0)
 		return (int)n;

@@ -77,6 +77,7 @@ static void chan_serve(enum chan_kind k, int rfd, int wfd, size_t max,
 			_exit(2);
 		if (chan_send(k, wfd, &b, sizeof(b)) < 0)
 			_exit(2);
+		msg_stamps_only(b.stamps_first, b.stamps_count);
 		if (!b.count)
 			_exit(0);
 		for (i = 0; i < b.count; i++) {
@@ -200,9 +201,10 @@ static int chan_batch(struct mech *m, size_t len, uint64_t count,
 		      uint64_t first)
 {
 	struct chan *c = m->priv;
-	struct fb_batch b = { len, count, first }, e;
+	struct fb_batch b, e;
 	int ret;
 
+	msg_batch(&b, len, count, first);
 	ret = chan_send(c->kind, c->wfd, &b, sizeof(b));
 	if (ret >= 0)
 		ret = chan_recv(c->kind, c->rfd, &e, sizeof(e));

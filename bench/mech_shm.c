@@ -31,7 +31,7 @@ struct shm_hdr {
 	uint32_t req_word;	/* futex: bumped per request */
 	uint32_t rep_word;	/* futex: bumped per reply */
 	struct fb_batch batch;
-	uint64_t pad[3];
+	uint64_t pad[1];	/* the payloads start 56 bytes in */
 };
 
 struct shm {
@@ -100,6 +100,7 @@ static void shm_serve(struct shm *s, size_t max, struct srv_stats *st)
 		if (shm_wait(s, true, &seen) < 0)
 			_exit(2);
 		b = s->hdr->batch;
+		msg_stamps_only(b.stamps_first, b.stamps_count);
 		if (shm_post(s, false) < 0)
 			_exit(2);
 		if (!b.count)
@@ -158,8 +159,9 @@ static int shm_batch(struct mech *m, size_t len, uint64_t count,
 		     uint64_t first)
 {
 	struct shm *s = m->priv;
-	struct fb_batch b = { len, count, first };
+	struct fb_batch b;
 
+	msg_batch(&b, len, count, first);
 	s->hdr->batch = b;
 	if (shm_post(s, true) < 0)
 		return -EIO;

@@ -75,7 +75,7 @@ static pid_t start_hog(void)
 
 static int work_call(struct fb_client *c, uint64_t spins)
 {
-	struct fb_batch b = { 0, spins, 0 };
+	struct fb_batch b = { .count = spins };
 	struct fastipc_ret r;
 
 	return fb_client_call(c, FB_CODE_WORK, &b, sizeof(b), &r);

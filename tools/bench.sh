@@ -6,7 +6,8 @@
 # fastipc-bench, then boot that kernel three times in QEMU:
 #
 #   1. deterministic mode (tools/vm/run -d: -icount shift=0,sleep=off, one
-#      vCPU): the headline latency table, handle scale, the
+#      vCPU, CPU model max without ERMS/FSRM so that kernel and user copies
+#      count alike): the headline latency table, handle scale, the
 #      priority-inheritance demo;
 #   2. wall-clock mode (-c 2): latency again and the priority-inheritance
 #      demo, everything pinned to CPU 0;
@@ -26,6 +27,9 @@
 #   BENCH_FACTOR=F  scale the number of round trips (default 1)
 #   BENCH_OUT=DIR   write the results somewhere else
 #   BENCH_KERNEL=R  another kernel release of tools/kernels.sh (e.g. 6.12)
+#   BENCH_CPU=M     QEMU CPU model of the deterministic and smoke boots
+#                   (default max,-erms,-fsrm; BENCH_CPU=max for the variant
+#                   whose kernel copies with "rep movsb", one count a byte)
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
@@ -40,8 +44,11 @@ files=(-f "build/$k/module/fastipc.ko" -f "build/floor/$k/fastipc_floor.ko"
        -f "$bin" -f bench/guest-bench.sh)
 factor=${BENCH_FACTOR:-1}
 
+det=(-d)
+[ -z "${BENCH_CPU:-}" ] || det+=(-C "$BENCH_CPU")
 if [ -n "${BENCH_QUICK:-}" ]; then
-	tools/vm/run -k "$k" -d -t 300 "${files[@]}" -- 'sh guest-bench.sh smoke'
+	tools/vm/run -k "$k" "${det[@]}" -t 300 "${files[@]}" -- \
+		'sh guest-bench.sh smoke'
 	exit
 fi
 
@@ -67,7 +74,7 @@ boot() {	# boot NAME VMRUN-OPTIONS...: run guest-bench.sh NAME
 	fi
 }
 
-boot deterministic -d
+boot deterministic "${det[@]}"
 boot wallclock -c 2
 boot scale -c 2 -a idle=poll
 
