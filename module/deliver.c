@@ -584,10 +584,16 @@ static int fastipc_probe_rec(struct fastipc_ret __user *urec)
 	u8 __user *last = (u8 __user *)(urec + 1) - 1;
 	u8 tail;
 
-	if (put_user(0, &urec->op) || get_user(tail, last) ||
-	    put_user(tail, last))
+	if (should_fail_usercopy() || !user_access_begin(urec, sizeof(*urec)))
 		return -EFAULT;
+	unsafe_put_user(0, &urec->op, efault);
+	unsafe_get_user(tail, last, efault);
+	unsafe_put_user(tail, last, efault);
+	user_access_end();
 	return 0;
+efault:
+	user_access_end();
+	return -EFAULT;
 }
 
 /* Write the SPAWN_LOOPER record owed after @d, or give the request back. */

@@ -141,9 +141,15 @@ long fastipc_write_read(struct fastipc_peer *peer, struct file *file,
 	fastipc_thread_put(thread);
 
 	/* Only the two counters change, and the reason (0 on entry). */
-	if (put_user(wr.write_consumed, &uwr->write_consumed) ||
-	    put_user(wr.read_consumed, &uwr->read_consumed) ||
-	    (reason && put_user(reason, &uwr->reason)))
+	if (!user_access_begin(uwr, sizeof(*uwr)))
 		return -EFAULT;
+	unsafe_put_user(wr.write_consumed, &uwr->write_consumed, efault);
+	unsafe_put_user(wr.read_consumed, &uwr->read_consumed, efault);
+	if (reason)
+		unsafe_put_user(reason, &uwr->reason, efault);
+	user_access_end();
 	return ret;
+efault:
+	user_access_end();
+	return -EFAULT;
 }
