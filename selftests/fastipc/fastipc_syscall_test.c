@@ -22,7 +22,14 @@
 #include "fastipc_util.h"
 #include "fastipc_trace.h"
 
-#define ROUNDS		100
+#define ROUNDS		32
+/*
+ * Every system call of a traced child is two round trips to the tracer:
+ * slow in an emulated guest on a loaded host.  A child's alarm ends it
+ * within the test's time.
+ */
+#define TEST_SECS	120
+#define CHILD_SECS	90
 #define AREA		FIPC_MIB
 #define MAX_LEN		1024
 #define COOKIE		0x5c5c0001c0ffee01ULL
@@ -79,7 +86,7 @@ static int serve(void *arg)
 	unsigned int n;
 	int efd, ret;
 
-	alarm(30);
+	alarm(CHILD_SECS);
 	close(sh->sock[1]);
 	if (fipc_peer_open(&p, AREA) ||
 	    ioctl(p.fd, FASTIPC_IOC_SET_MAX_THREADS, &one_thread) ||
@@ -168,7 +175,7 @@ static int call(void *arg)
 	int efd, ret;
 	__u32 h;
 
-	alarm(30);
+	alarm(CHILD_SECS);
 	close(sh->sock[0]);
 	if (fipc_peer_open(&p, AREA))
 		return 10;
@@ -356,7 +363,7 @@ static void expect_client_rounds(struct __test_metadata *_metadata,
 }
 
 /* The raw ABI as meant: one WRITE_READ per call, one per reply + wait. */
-TEST_F(sysc, one_write_read_per_call_and_per_reply)
+TEST_F_TIMEOUT(sysc, one_write_read_per_call_and_per_reply, TEST_SECS)
 {
 	bool area = variant->len > FASTIPC_INLINE_MAX;
 
@@ -372,7 +379,7 @@ TEST_F(sysc, one_write_read_per_call_and_per_reply)
  * The counter's own check: a client that writes its CALL and then reads
  * the reply in a second ioctl is seen making two per call.
  */
-TEST_F(sysc, split_call_counts_two_write_reads)
+TEST_F_TIMEOUT(sysc, split_call_counts_two_write_reads, TEST_SECS)
 {
 	bool area = variant->len > FASTIPC_INLINE_MAX;
 
