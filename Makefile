@@ -12,6 +12,8 @@
 #                        kernel built once from linux-source-6.1
 #   make bench           the benchmark in the VM (the main job)
 #   make bench-smoke     a few round trips of every mechanism in the VM
+#   make bench-profile   where a 64 B round trip's instructions go (ftrace,
+#                        deterministic mode), fastipc next to the floor
 #   make bench-floor     the benchmark's floor module (bench/floor) for KVER,
 #                        never installed
 #   make lib             libfastipc (.so, .a, .pc) under build/user/lib
@@ -116,6 +118,9 @@ bench-build:
 bench-smoke:
 	BENCH_QUICK=1 $(TOOLS)/bench.sh
 
+bench-profile:
+	$(TOOLS)/profile/profile.sh
+
 # The floor module, benchmark only: its own build directory, so that
 # neither "make install" nor dkms ever sees it.
 FLOOR_OBJ := $(BUILD)/floor/$(KVER)
@@ -146,4 +151,4 @@ clean:
 
 .PHONY: all module selftests lib lib-tests examples install-lib uapi-check \
 	checkpatch dkms-check check check-debug bench bench-build bench-smoke bench-floor \
-	fuzz-build fuzz install clean
+	bench-profile fuzz-build fuzz install clean

@@ -112,22 +112,24 @@ def targets(res):
                   "met": ok, "mode": mode})
 
     r = find(det, "fastipc", 64)
-    add("64 B round trip vs binder", r and r.get("ratio_binder"), 0.45)
-    add("64 B round trip vs shm+futex", r and r.get("ratio_futex"), 0.85)
     add("64 B round trip vs floor", r and r.get("ratio_floor"), 1.10)
-    r = find(det, "fastipc", 1 << 20)
-    add("1 MiB round trip vs binder", r and r.get("ratio_binder"), 0.8)
-    r = find(det, "fastipc", 64)
+    add("64 B round trip vs pipe", r and r.get("ratio_pipe"), 0.90)
+    add("64 B round trip vs binder", r and r.get("ratio_binder"), 0.48)
     add("ioctls per round trip, client", r and r.get("cli_syscalls"), 1.0,
         "")
     add("ioctls per round trip, server", r and r.get("srv_syscalls"), 1.0,
         "")
+    r = find(det, "fastipc", 4096)
+    add("4 KiB round trip vs binder", r and r.get("ratio_binder"), 0.50)
+    r = find(det, "fastipc", 65536)
+    add("64 KiB round trip vs shm+futex", r and r.get("ratio_futex"), 0.85)
+    r = find(det, "fastipc", 1 << 20)
+    add("1 MiB round trip vs binder", r and r.get("ratio_binder"), 0.8)
     h = res.get("handles", {}).get("deterministic") or \
-        res.get("handles", {}).get("wallclock")
-    if h and "ratio" in h:
-        add("1e5 handles vs 1 handle (round trip)", h["ratio"], 1.05)
-    else:
-        add("1e5 handles vs 1 handle (round trip)", None, 1.05)
+        res.get("handles", {}).get("wallclock") or {}
+    add("1e5 handles vs 1 handle (round trip)", h.get("ratio"), 1.02)
+    add("kernel bytes per handle", h.get("bytes_per_handle"), 64, "B")
+    add("kernel bytes per node", h.get("bytes_per_node"), 96, "B")
     return t
 
 
