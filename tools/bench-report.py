@@ -201,7 +201,7 @@ plot %s
 """ % (png, ylabel, mode, plot), outdir):
             made.append(png)
 
-        # Ratio bars: each mechanism's median / binder's, per size.
+        # Ratio bars: each mechanism's median / the floor's, per size.
         dat2 = os.path.join(outdir, "ratio-%s.dat" % mode)
         sizes = sorted({r["size"] for r in rows if r["size"] <= (1 << 20)})
         with open(dat2, "w") as f:
@@ -210,20 +210,22 @@ plot %s
                 vals = []
                 for m in mechs:
                     r = find(rows, m, s)
-                    v = r.get("ratio_binder") if r else None
+                    v = r.get("ratio_floor") if r else None
                     vals.append("%g" % v if v is not None else "NaN")
                 f.write('"%s" %s\n' % (SIZES_LABEL.get(s, s), " ".join(vals)))
         png2 = "ratio-%s.png" % mode
-        cols = ", ".join("'%s' using %d:xtic(1) title '%s'" %
-                         (os.path.basename(dat2), i + 2, m)
+        # gnuplot has 8 colours: the reference, last, gets its own grey.
+        cols = ", ".join("'%s' using %d:xtic(1) title '%s'%s" %
+                         (os.path.basename(dat2), i + 2, m,
+                          " lc rgb '#999999'" if m == "floor" else "")
                          for i, m in enumerate(mechs))
         if gnuplot("""set terminal pngcairo size 1000,600
 set output '%s'
 set style data histograms
 set style histogram clustered gap 1
 set style fill solid 0.8 border -1
-set ylabel 'median round trip / binder (per-round ratio, median)'
-set title 'Round trip relative to binder (%s mode; lower is faster)'
+set ylabel 'median round trip / floor (per-round ratio, median)'
+set title 'Round trip relative to the floor (%s mode; lower is faster)'
 set key top left
 set grid y
 set yrange [0:*]
