@@ -229,7 +229,7 @@ static bool fz_reply0_ok(struct fz_thread *t, __u64 id)
 		if (t->out[i].op == FASTIPC_CMD_REPLY ||
 		    t->out[i].op == FASTIPC_CMD_REPLY_ERROR)
 			return false;
-	if (p->deferred_out[t->slot])
+	if (p->deferred_out[t->slot] || t->untracked)
 		return false;
 	for (i = p->nopen; i-- > 0;) {
 		struct fz_open_txn *o = &p->open[i];
@@ -284,8 +284,13 @@ static void fz_rx_register(struct fz_thread *t, const struct fastipc_ret *r,
 
 		if (r->op != FASTIPC_RET_TRANSACTION ||
 		    r->flags & FASTIPC_RET_ONEWAY || r->reserved ||
-		    !fz_cookie_ours(p, r->cookie) || p->nopen == FZ_OPEN)
+		    !fz_cookie_ours(p, r->cookie))
 			continue;
+		if (p->nopen == FZ_OPEN) {
+			/* Our latest call is now one we do not know. */
+			t->untracked = true;
+			continue;
+		}
 		o = &p->open[p->nopen++];
 		memset(o, 0, sizeof(*o));
 		o->id = r->txn_id;
@@ -305,10 +310,11 @@ static void fz_rx_call(struct fz_thread *t, const struct fastipc_ret *r)
 	int i;
 
 	pthread_mutex_lock(&p->lock);
-	i = fz_open_find(p, r->txn_id);
+	i = fz_open_find_own(p, r->txn_id, t->slot, t->kgen);
 	pthread_mutex_unlock(&p->lock);
+	/* Not ours: the table was full, or a LOOPER_EXIT orphaned it since. */
 	if (i < 0)
-		return;		/* the table was full: answered by our death */
+		return;
 
 	if (how == 3 && !t->in_call && t->depth < 2) {
 		/* A nested call while serving (carries the same ID). */
@@ -334,7 +340,7 @@ static void fz_rx_call(struct fz_thread *t, const struct fastipc_ret *r)
 	if (how == 4)
 		return;		/* never answered: the caller copes */
 	pthread_mutex_lock(&p->lock);
-	i = fz_open_find(p, r->txn_id);
+	i = fz_open_find_own(p, r->txn_id, t->slot, t->kgen);
 	if (i >= 0)
 		fz_open_defer(p, i);
 	pthread_mutex_unlock(&p->lock);

@@ -215,6 +215,26 @@ int fz_open_find(struct fz_proc *p, __u64 id)
 	return -1;
 }
 
+/*
+ * The latest open transaction that thread @slot read in its kernel-thread
+ * generation @kgen, with ID @id, or with any ID when @id is 0 (the one
+ * its REPLY(0) answers); -1 when there is none.  IDs are not unique: a
+ * nested call carries the ID of the transaction its chain serves, so two
+ * threads may hold calls with one ID.
+ */
+int fz_open_find_own(struct fz_proc *p, __u64 id, int slot, __u16 kgen)
+{
+	unsigned int i;
+
+	for (i = p->nopen; i-- > 0;) {
+		const struct fz_open_txn *o = &p->open[i];
+
+		if (o->origin == slot && o->kgen == kgen && (!id || o->id == id))
+			return i;
+	}
+	return -1;
+}
+
 /* Remove open transaction @i.  p->lock held. */
 void fz_open_del(struct fz_proc *p, int i)
 {

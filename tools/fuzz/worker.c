@@ -440,6 +440,7 @@ static void *fz_thread_main(void *arg)
 			t->nout = 0;
 			t->in_call = 0;
 			t->looper = false;
+			t->untracked = false;
 		}
 		if (p->fd >= 0 || d->flags & FZ_OPF_NOLOCK) {
 			fz_trace(t, "%s", fz_op_name(op));

@@ -133,6 +133,7 @@ struct fz_proc {
 enum fz_cx_kind {
 	FZ_CX_PLAIN,
 	FZ_CX_REPLY,		/* @id: the open transaction it answers */
+	FZ_CX_FOREIGN_REPLY,	/* to an ID none of our threads held */
 	FZ_CX_FREE,		/* @arg: the buffer offset */
 	FZ_CX_CALL,
 	FZ_CX_LOOPER_ENTER,
@@ -175,6 +176,7 @@ struct fz_thread {
 	bool call_self;			/* ... to a node of ours */
 	__u64 call_start;
 	__u16 kgen;			/* bumped by LOOPER_EXIT */
+	bool untracked;			/* read a call p->open had no room for */
 	bool looper;
 	bool exit_req;
 	int depth;			/* nested record handling */
@@ -231,6 +233,7 @@ bool fz_handle_own(struct fz_proc *p, __u32 h);
 int fz_handle_find(struct fz_proc *p, __u32 h);
 void fz_handle_del(struct fz_proc *p, int i);
 int fz_open_find(struct fz_proc *p, __u64 id);
+int fz_open_find_own(struct fz_proc *p, __u64 id, int slot, __u16 kgen);
 void fz_open_del(struct fz_proc *p, int i);
 void fz_open_defer(struct fz_proc *p, int i);
 int fz_handle_add(struct fz_proc *p, __u32 h, bool own);

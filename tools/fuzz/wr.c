@@ -30,13 +30,28 @@ static void fz_cmd_done(struct fz_thread *t, const struct fastipc_cmd *c,
 		if (ran && err && err != EPROTO)
 			p->skew |= FZ_SKEW_FAILED;
 		pthread_mutex_lock(&p->lock);
-		i = fz_open_find(p, x->id);
+		/*
+		 * By ID the kernel answers the latest call read with that ID,
+		 * maybe a sibling's; REPLY(0) the latest this thread read.
+		 */
+		i = c->txn_id ? fz_open_find(p, c->txn_id) :
+		    fz_open_find_own(p, 0, t->slot, t->kgen);
 		if (i >= 0) {
 			if (ran && (!err || err == EPROTO))
 				fz_open_del(p, i);
 			else
 				fz_open_defer(p, i);
 		}
+		pthread_mutex_unlock(&p->lock);
+		break;
+	case FZ_CX_FOREIGN_REPLY:
+		if (!ran || err)
+			break;
+		/* It answered a call a sibling read since: see fz_cmd_expect(). */
+		pthread_mutex_lock(&p->lock);
+		i = fz_open_find(p, c->txn_id);
+		if (i >= 0)
+			fz_open_del(p, i);
 		pthread_mutex_unlock(&p->lock);
 		break;
 	case FZ_CX_FREE:
@@ -62,6 +77,7 @@ static void fz_cmd_done(struct fz_thread *t, const struct fastipc_cmd *c,
 			t->in_call = 0;
 			fz_thread_orphan_txns(t);
 			t->kgen++;
+			t->untracked = false;
 			p->skew |= FZ_SKEW_EXIT;
 		}
 		break;
@@ -92,7 +108,6 @@ static void fz_cmd_done(struct fz_thread *t, const struct fastipc_cmd *c,
 	default:
 		break;
 	}
-	(void)c;
 }
 
 /* Commands t->cmds[@from..@to) will never run: undo their bookkeeping. */
@@ -145,6 +160,29 @@ static void fz_skew_what(struct fz_thread *t, const struct fastipc_cmd *c,
 		 sk & FZ_SKEW_EXIT ? "thread exit (spec 9) " : "",
 		 sk & FZ_SKEW_FAILED ? "failed REPLY (spec 10)" : "",
 		 sk ? "" : "nothing odd");
+}
+
+/*
+ * The errnos command @c may have returned, decided once it ran.  A REPLY to
+ * an ID no thread of ours held when it was built succeeds if one has read
+ * a call with that ID since: a nested call carries the ID of the
+ * transaction its chain serves, and once the thread that waited for the
+ * chain stopped waiting (its deadline, LOOPER_EXIT) it goes to any
+ * thread.  Such an ID may be one of a call of ours that ended.
+ */
+static fz_emask fz_cmd_expect(struct fz_thread *t, const struct fastipc_cmd *c,
+			      const struct fz_cmdx *x)
+{
+	struct fz_proc *p = t->p;
+	fz_emask e = x->expect;
+
+	if (x->kind == FZ_CX_FOREIGN_REPLY && e & FZ_E(EPROTO)) {
+		pthread_mutex_lock(&p->lock);
+		if (fz_open_find(p, c->txn_id) >= 0)
+			e |= FZ_E(0) | FZ_E(ENOSPC);
+		pthread_mutex_unlock(&p->lock);
+	}
+	return e;
 }
 
 /*
@@ -201,7 +239,8 @@ int fz_wr_ex(struct fz_thread *t, struct fastipc_write_read *wr,
 			continue;	/* the caller's, see fz_cmds_unrun() */
 		} else if (i < done) {
 			fz_skew_what(t, c, what, sizeof(what));
-			fz_result(fz_cmd_site(c->op), 0, x->expect, what);
+			fz_result(fz_cmd_site(c->op), 0, fz_cmd_expect(t, c, x),
+				  what);
 			fz_cmd_done(t, c, x, 0, true);
 		} else if (i == done && err && wr->write_consumed < wr->write_size) {
 			int k = snprintf(what, sizeof(what),
@@ -212,7 +251,7 @@ int fz_wr_ex(struct fz_thread *t, struct fastipc_write_read *wr,
 					 c->n_handles, c->n_fds, c->flags);
 
 			fz_skew_what(t, c, what + k, sizeof(what) - k);
-			expect = x->expect;
+			expect = fz_cmd_expect(t, c, x);
 			/* Everything may fail once our own peer is dead. */
 			if (!(expect & FZ_E(err)) && fz_peer_is_dead(p))
 				expect |= FZ_E(err);
