@@ -131,11 +131,11 @@ static bool fz_storm_join(pthread_t th, const char *who)
 	struct timespec ts;
 
 	clock_gettime(CLOCK_REALTIME, &ts);
-	ts.tv_sec += 10;
+	ts.tv_sec += fz_limit_ms(10000) / 1000;
 	if (!pthread_timedjoin_np(th, NULL, &ts))
 		return true;
-	fz_finding(FZ_F_STUCK, "death storm: the %s thread did not finish in 10 s",
-		   who);
+	fz_finding(FZ_F_STUCK, "death storm: the %s thread did not finish in %llu ms",
+		   who, (unsigned long long)fz_limit_ms(10000));
 	pthread_detach(th);
 	return false;
 }
