@@ -409,7 +409,6 @@ void fz_op_reopen(struct fz_thread *t)
 	t->nout = 0;
 	t->in_call = 0;
 	t->looper = false;
-	t->untracked = false;
 	pthread_rwlock_rdlock(&p->peer_lock);
 	for (s = 0; s < fz_sh->cfg.procs; s++) {
 		struct fastipc_handle_fd hf;

@@ -212,9 +212,10 @@ static bool fz_owe_nothing(struct fz_thread *t)
 {
 	struct fz_proc *p = t->p;
 	unsigned int i;
-	bool none = !t->untracked;
+	bool none;
 
 	pthread_mutex_lock(&p->lock);
+	none = !p->untracked[t->slot];
 	for (i = 0; i < p->nopen; i++)
 		if (p->open[i].origin == t->slot)
 			none = false;

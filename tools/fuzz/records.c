@@ -229,7 +229,7 @@ static bool fz_reply0_ok(struct fz_thread *t, __u64 id)
 		if (t->out[i].op == FASTIPC_CMD_REPLY ||
 		    t->out[i].op == FASTIPC_CMD_REPLY_ERROR)
 			return false;
-	if (p->deferred_out[t->slot] || t->untracked)
+	if (p->deferred_out[t->slot] || p->untracked[t->slot])
 		return false;
 	for (i = p->nopen; i-- > 0;) {
 		struct fz_open_txn *o = &p->open[i];
@@ -288,7 +288,7 @@ static void fz_rx_register(struct fz_thread *t, const struct fastipc_ret *r,
 			continue;
 		if (p->nopen == FZ_OPEN) {
 			/* Our latest call is now one we do not know. */
-			t->untracked = true;
+			p->untracked[t->slot] = true;
 			continue;
 		}
 		o = &p->open[p->nopen++];

@@ -246,6 +246,32 @@ void fz_open_del(struct fz_proc *p, int i)
 	p->nopen--;
 }
 
+/*
+ * A REPLY by ID @id was accepted: the kernel answered the latest call read
+ * with that ID.  Of several (threads serving calls of one chain) we
+ * cannot tell which: the last we registered goes, and each thread holding
+ * one of them is untracked; so is the one holding it when @stolen (a
+ * REPLY to an ID we did not hold when it was built: its thread may have
+ * queued a REPLY(0) for it).  p->lock held.
+ */
+void fz_open_answered(struct fz_proc *p, __u64 id, bool stolen)
+{
+	unsigned int i, n = 0;
+	int last = -1;
+
+	for (i = 0; i < p->nopen; i++) {
+		if (p->open[i].id != id)
+			continue;
+		n++;
+		last = i;
+	}
+	for (i = 0; (n > 1 || stolen) && i < p->nopen; i++)
+		if (p->open[i].id == id && p->open[i].origin >= 0)
+			p->untracked[p->open[i].origin] = true;
+	if (last >= 0)
+		fz_open_del(p, last);
+}
+
 /* Mark open transaction @i answerable by any thread.  p->lock held. */
 void fz_open_defer(struct fz_proc *p, int i)
 {

@@ -242,8 +242,10 @@ void fz_peer_close(struct fz_proc *p)
 	p->nopen = 0;
 	p->nbufs = 0;
 	p->skew = 0;
-	for (i = 0; i < FZ_TSLOTS; i++)
+	for (i = 0; i < FZ_TSLOTS; i++) {
 		p->deferred_out[i] = 0;
+		p->untracked[i] = false;
+	}
 	pthread_mutex_unlock(&p->lock);
 	p->peer_gen++;
 }
@@ -357,6 +359,7 @@ void fz_thread_orphan_txns(struct fz_thread *t)
 		o->deferred = true;
 	}
 	p->deferred_out[t->slot] = 0;
+	p->untracked[t->slot] = false;
 	p->skew |= FZ_SKEW_EXIT;
 	pthread_mutex_unlock(&p->lock);
 }
@@ -440,7 +443,6 @@ static void *fz_thread_main(void *arg)
 			t->nout = 0;
 			t->in_call = 0;
 			t->looper = false;
-			t->untracked = false;
 		}
 		if (p->fd >= 0 || d->flags & FZ_OPF_NOLOCK) {
 			fz_trace(t, "%s", fz_op_name(op));

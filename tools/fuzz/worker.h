@@ -111,6 +111,14 @@ struct fz_proc {
 	struct fz_fd fds[FZ_FDTAB];
 	unsigned int nfds;
 	int deferred_out[FZ_TSLOTS];	/* per thread slot, see fz_open_txn */
+	/*
+	 * Per thread slot: the kernel may count among its calls one we do
+	 * not know of, or not one we do (a call p->open had no room for, an
+	 * ID shared by calls of several threads answered by ID): its
+	 * REPLY(0) answers we cannot tell which, until its next kernel
+	 * thread.
+	 */
+	bool untracked[FZ_TSLOTS];
 
 	int sock;			/* our abstract datagram socket */
 	int pipe[2];
@@ -176,7 +184,6 @@ struct fz_thread {
 	bool call_self;			/* ... to a node of ours */
 	__u64 call_start;
 	__u16 kgen;			/* bumped by LOOPER_EXIT */
-	bool untracked;			/* read a call p->open had no room for */
 	bool looper;
 	bool exit_req;
 	int depth;			/* nested record handling */
@@ -235,6 +242,7 @@ void fz_handle_del(struct fz_proc *p, int i);
 int fz_open_find(struct fz_proc *p, __u64 id);
 int fz_open_find_own(struct fz_proc *p, __u64 id, int slot, __u16 kgen);
 void fz_open_del(struct fz_proc *p, int i);
+void fz_open_answered(struct fz_proc *p, __u64 id, bool stolen);
 void fz_open_defer(struct fz_proc *p, int i);
 int fz_handle_add(struct fz_proc *p, __u32 h, bool own);
 __u32 fz_handle_pick(struct fz_thread *t, bool *valid);

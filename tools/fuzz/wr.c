@@ -36,7 +36,9 @@ static void fz_cmd_done(struct fz_thread *t, const struct fastipc_cmd *c,
 		 */
 		i = c->txn_id ? fz_open_find(p, c->txn_id) :
 		    fz_open_find_own(p, 0, t->slot, t->kgen);
-		if (i >= 0) {
+		if (ran && !err && c->txn_id) {
+			fz_open_answered(p, c->txn_id, false);
+		} else if (i >= 0) {
 			if (ran && (!err || err == EPROTO))
 				fz_open_del(p, i);
 			else
@@ -49,9 +51,7 @@ static void fz_cmd_done(struct fz_thread *t, const struct fastipc_cmd *c,
 			break;
 		/* It answered a call a sibling read since: see fz_cmd_expect(). */
 		pthread_mutex_lock(&p->lock);
-		i = fz_open_find(p, c->txn_id);
-		if (i >= 0)
-			fz_open_del(p, i);
+		fz_open_answered(p, c->txn_id, true);
 		pthread_mutex_unlock(&p->lock);
 		break;
 	case FZ_CX_FREE:
@@ -77,7 +77,6 @@ static void fz_cmd_done(struct fz_thread *t, const struct fastipc_cmd *c,
 			t->in_call = 0;
 			fz_thread_orphan_txns(t);
 			t->kgen++;
-			t->untracked = false;
 			p->skew |= FZ_SKEW_EXIT;
 		}
 		break;
@@ -168,7 +167,9 @@ static void fz_skew_what(struct fz_thread *t, const struct fastipc_cmd *c,
  * a call with that ID since: a nested call carries the ID of the
  * transaction its chain serves, and once the thread that waited for the
  * chain stopped waiting (its deadline, LOOPER_EXIT) it goes to any
- * thread.  Such an ID may be one of a call of ours that ended.
+ * thread.  Such an ID may be one of a call of ours that ended.  A REPLY(0)
+ * fails if a REPLY by ID answered the call in its stead (an ID shared by
+ * calls of several threads: the thread is untracked).
  */
 static fz_emask fz_cmd_expect(struct fz_thread *t, const struct fastipc_cmd *c,
 			      const struct fz_cmdx *x)
@@ -176,12 +177,15 @@ static fz_emask fz_cmd_expect(struct fz_thread *t, const struct fastipc_cmd *c,
 	struct fz_proc *p = t->p;
 	fz_emask e = x->expect;
 
-	if (x->kind == FZ_CX_FOREIGN_REPLY && e & FZ_E(EPROTO)) {
-		pthread_mutex_lock(&p->lock);
-		if (fz_open_find(p, c->txn_id) >= 0)
-			e |= FZ_E(0) | FZ_E(ENOSPC);
-		pthread_mutex_unlock(&p->lock);
-	}
+	pthread_mutex_lock(&p->lock);
+	if (x->kind == FZ_CX_FOREIGN_REPLY && e & FZ_E(EPROTO) &&
+	    fz_open_find(p, c->txn_id) >= 0)
+		e |= FZ_E(0) | FZ_E(ENOSPC);
+	/* A call of ours answered by a sibling's REPLY by ID: see there. */
+	if (x->kind == FZ_CX_REPLY && !c->txn_id && e & FZ_E(0) &&
+	    p->untracked[t->slot])
+		e |= FZ_E(EPROTO);
+	pthread_mutex_unlock(&p->lock);
 	return e;
 }
 
