@@ -270,7 +270,8 @@ static bool fz_queue_reply(struct fz_thread *t, __u64 id, bool error)
 /*
  * Register the calls of one read as ours before handling any: the kernel
  * made this thread their server as it copied them out, so REPLY(0) for
- * the first one already means the last one.
+ * the first one already means the last one.  The read is over then
+ * (fz_read_over()).
  */
 static void fz_rx_register(struct fz_thread *t, const struct fastipc_ret *r,
 			   unsigned int n)
@@ -297,7 +298,10 @@ static void fz_rx_register(struct fz_thread *t, const struct fastipc_ret *r,
 		o->origin = t->slot;
 		o->kgen = t->kgen;
 		o->taken = true;
+		fz_open_registered(t, r->txn_id);
 	}
+	if (p->reading & 1U << t->slot)
+		fz_read_over(t);
 	pthread_mutex_unlock(&p->lock);
 }
 

@@ -241,6 +241,7 @@ void fz_peer_close(struct fz_proc *p)
 	p->nnodes = 0;
 	p->nopen = 0;
 	p->nbufs = 0;
+	p->nstolen = 0;
 	p->skew = 0;
 	for (i = 0; i < FZ_TSLOTS; i++) {
 		p->deferred_out[i] = 0;

@@ -19,6 +19,7 @@
 #define FZ_HTAB		8192	/* handles a process keeps track of */
 #define FZ_NODES	2200
 #define FZ_OPEN		512	/* received calls not answered yet */
+#define FZ_STOLEN	8
 #define FZ_BUFS		256	/* delivered buffers not freed yet */
 #define FZ_FDTAB	96	/* fds kept for later operations */
 #define FZ_SEEN		64
@@ -119,6 +120,20 @@ struct fz_proc {
 	 * thread.
 	 */
 	bool untracked[FZ_TSLOTS];
+	/* Thread slots between a read phase's start and registering calls. */
+	__u32 reading;
+	/*
+	 * IDs answered by ID while @readers (slots) were reading: the call
+	 * answered may be one they read, whose thread is then untracked.
+	 * @op: no call of ours had that ID then (the REPLY's op, for the
+	 * note when none of them reads one).
+	 */
+	struct fz_stolen {
+		__u64 id;
+		__u32 readers;
+		__u32 op;
+	} stolen[FZ_STOLEN];
+	unsigned int nstolen;
 
 	int sock;			/* our abstract datagram socket */
 	int pipe[2];
@@ -242,7 +257,10 @@ void fz_handle_del(struct fz_proc *p, int i);
 int fz_open_find(struct fz_proc *p, __u64 id);
 int fz_open_find_own(struct fz_proc *p, __u64 id, int slot, __u16 kgen);
 void fz_open_del(struct fz_proc *p, int i);
-void fz_open_answered(struct fz_proc *p, __u64 id, bool stolen);
+void fz_open_answered(struct fz_proc *p, __u64 id, bool stolen,
+		      __u32 readers, __u32 op);
+void fz_open_registered(struct fz_thread *t, __u64 id);
+void fz_read_over(struct fz_thread *t);
 void fz_open_defer(struct fz_proc *p, int i);
 int fz_handle_add(struct fz_proc *p, __u32 h, bool own);
 __u32 fz_handle_pick(struct fz_thread *t, bool *valid);

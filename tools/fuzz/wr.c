@@ -18,6 +18,15 @@
 
 /* ---- bookkeeping of executed commands -------------------------------------- */
 
+/*
+ * The sibling slots reading, their calls not registered yet: a REPLY by ID
+ * may have answered one of them.  p->lock held.
+ */
+static __u32 fz_sibling_reads(struct fz_thread *t)
+{
+	return t->p->reading & ~(1U << t->slot);
+}
+
 /* @err: its errno; @ran: false when the write phase stopped before it. */
 static void fz_cmd_done(struct fz_thread *t, const struct fastipc_cmd *c,
 			const struct fz_cmdx *x, int err, bool ran)
@@ -37,7 +46,8 @@ static void fz_cmd_done(struct fz_thread *t, const struct fastipc_cmd *c,
 		i = c->txn_id ? fz_open_find(p, c->txn_id) :
 		    fz_open_find_own(p, 0, t->slot, t->kgen);
 		if (ran && !err && c->txn_id) {
-			fz_open_answered(p, c->txn_id, false);
+			fz_open_answered(p, c->txn_id, false,
+					 fz_sibling_reads(t), 0);
 		} else if (i >= 0) {
 			if (ran && (!err || err == EPROTO))
 				fz_open_del(p, i);
@@ -51,7 +61,8 @@ static void fz_cmd_done(struct fz_thread *t, const struct fastipc_cmd *c,
 			break;
 		/* It answered a call a sibling read since: see fz_cmd_expect(). */
 		pthread_mutex_lock(&p->lock);
-		fz_open_answered(p, c->txn_id, true);
+		fz_open_answered(p, c->txn_id, true, fz_sibling_reads(t),
+				 c->op);
 		pthread_mutex_unlock(&p->lock);
 		break;
 	case FZ_CX_FREE:
@@ -178,8 +189,12 @@ static fz_emask fz_cmd_expect(struct fz_thread *t, const struct fastipc_cmd *c,
 	fz_emask e = x->expect;
 
 	pthread_mutex_lock(&p->lock);
+	/*
+	 * With no such call of ours, one of the siblings reading now must
+	 * register one: checked by fz_read_over().
+	 */
 	if (x->kind == FZ_CX_FOREIGN_REPLY && e & FZ_E(EPROTO) &&
-	    fz_open_find(p, c->txn_id) >= 0)
+	    (fz_open_find(p, c->txn_id) >= 0 || fz_sibling_reads(t)))
 		e |= FZ_E(0) | FZ_E(ENOSPC);
 	/* A call of ours answered by a sibling's REPLY by ID: see there. */
 	if (x->kind == FZ_CX_REPLY && !c->txn_id && e & FZ_E(0) &&
@@ -208,6 +223,12 @@ int fz_wr_ex(struct fz_thread *t, struct fastipc_write_read *wr,
 	unsigned int i;
 	int ret, err;
 
+	if (!fuzzed && in.read_size > r0) {
+		/* Until its calls are registered: see fz_sibling_reads(). */
+		pthread_mutex_lock(&p->lock);
+		p->reading |= 1U << t->slot;
+		pthread_mutex_unlock(&p->lock);
+	}
 	if (block)
 		fz_timer_arm(t, 2 + fz_below(&t->r, fz_chance(&t->r, 1, 10) ?
 						 400 : 60));
@@ -302,6 +323,10 @@ int fz_wr_ex(struct fz_thread *t, struct fastipc_write_read *wr,
 		       nrec * FZ_RET_SIZE);
 		fz_records(t, recs, nrec);
 	}
+	pthread_mutex_lock(&p->lock);
+	if (p->reading & 1U << t->slot)
+		fz_read_over(t);
+	pthread_mutex_unlock(&p->lock);
 	if (err == EPIPE)
 		fz_peer_dead_check(t, "EPIPE");
 	return err;
