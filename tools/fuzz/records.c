@@ -289,7 +289,7 @@ static void fz_rx_register(struct fz_thread *t, const struct fastipc_ret *r,
 			continue;
 		if (p->nopen == FZ_OPEN) {
 			/* Our latest call is now one we do not know. */
-			p->untracked[t->slot] = true;
+			fz_untrack(p, t->slot);
 			continue;
 		}
 		o = &p->open[p->nopen++];
@@ -298,6 +298,7 @@ static void fz_rx_register(struct fz_thread *t, const struct fastipc_ret *r,
 		o->origin = t->slot;
 		o->kgen = t->kgen;
 		o->taken = true;
+		o->vague = p->untracked[t->slot];
 		fz_open_registered(t, r->txn_id);
 	}
 	if (p->reading & 1U << t->slot)

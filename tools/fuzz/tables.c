@@ -272,7 +272,7 @@ void fz_open_answered(struct fz_proc *p, __u64 id, bool stolen,
 	}
 	for (i = 0; (n > 1 || stolen || readers) && i < p->nopen; i++)
 		if (p->open[i].id == id && p->open[i].origin >= 0)
-			p->untracked[p->open[i].origin] = true;
+			fz_untrack(p, p->open[i].origin);
 	if (readers) {
 		/* Full: the oldest goes unchecked. */
 		if (p->nstolen == FZ_STOLEN)
@@ -302,7 +302,7 @@ void fz_open_registered(struct fz_thread *t, __u64 id)
 		    !(p->stolen[i].readers & 1U << t->slot))
 			continue;
 		/* A REPLY by ID may have answered this very call. */
-		p->untracked[t->slot] = true;
+		fz_untrack(p, t->slot);
 		fz_stolen_del(p, i);
 		return;
 	}
@@ -337,6 +337,21 @@ void fz_read_over(struct fz_thread *t)
 		}
 		fz_stolen_del(p, i);
 	}
+}
+
+/*
+ * The kernel's calls of thread @slot may not be the ones we hold for it
+ * (see fz_proc.untracked): its REPLY(0) may have answered any of them,
+ * and any may have been answered in its stead.  p->lock held.
+ */
+void fz_untrack(struct fz_proc *p, int slot)
+{
+	unsigned int i;
+
+	p->untracked[slot] = true;
+	for (i = 0; i < p->nopen; i++)
+		if (p->open[i].origin == slot)
+			p->open[i].vague = true;
 }
 
 /* Mark open transaction @i answerable by any thread.  p->lock held. */

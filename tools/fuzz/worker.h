@@ -71,6 +71,7 @@ struct fz_open_txn {
 	__u16 kgen;		/* that thread's kernel-thread generation */
 	bool deferred;		/* any thread may answer it by ID */
 	bool taken;		/* a thread is answering it right now */
+	bool vague;		/* its thread was untracked: maybe answered */
 };
 
 struct fz_fd {
@@ -262,6 +263,7 @@ void fz_open_answered(struct fz_proc *p, __u64 id, bool stolen,
 void fz_open_registered(struct fz_thread *t, __u64 id);
 void fz_read_over(struct fz_thread *t);
 void fz_open_defer(struct fz_proc *p, int i);
+void fz_untrack(struct fz_proc *p, int slot);
 int fz_handle_add(struct fz_proc *p, __u32 h, bool own);
 __u32 fz_handle_pick(struct fz_thread *t, bool *valid);
 void fz_handle_fill(struct fz_thread *t, __u32 *out, unsigned int n);

@@ -27,6 +27,17 @@ static __u32 fz_sibling_reads(struct fz_thread *t)
 	return t->p->reading & ~(1U << t->slot);
 }
 
+/* Is a call of ours with ID @id maybe answered already?  p->lock held. */
+static bool fz_open_vague(struct fz_proc *p, __u64 id)
+{
+	unsigned int i;
+
+	for (i = 0; i < p->nopen; i++)
+		if (p->open[i].id == id && p->open[i].vague)
+			return true;
+	return false;
+}
+
 /* @err: its errno; @ran: false when the write phase stopped before it. */
 static void fz_cmd_done(struct fz_thread *t, const struct fastipc_cmd *c,
 			const struct fz_cmdx *x, int err, bool ran)
@@ -196,9 +207,12 @@ static fz_emask fz_cmd_expect(struct fz_thread *t, const struct fastipc_cmd *c,
 	if (x->kind == FZ_CX_FOREIGN_REPLY && e & FZ_E(EPROTO) &&
 	    (fz_open_find(p, c->txn_id) >= 0 || fz_sibling_reads(t)))
 		e |= FZ_E(0) | FZ_E(ENOSPC);
-	/* A call of ours answered by a sibling's REPLY by ID: see there. */
-	if (x->kind == FZ_CX_REPLY && !c->txn_id && e & FZ_E(0) &&
-	    p->untracked[t->slot])
+	/*
+	 * A call of ours answered by a sibling's REPLY by ID, or by an
+	 * untracked thread's REPLY(0): see fz_untrack().
+	 */
+	if (x->kind == FZ_CX_REPLY && e & FZ_E(0) &&
+	    (c->txn_id ? fz_open_vague(p, c->txn_id) : p->untracked[t->slot]))
 		e |= FZ_E(EPROTO);
 	pthread_mutex_unlock(&p->lock);
 	return e;
