@@ -75,12 +75,13 @@ fi
 # Binder is built in; no module directory to take it from.  Here the
 # suites run once, as root (make check runs the unprivileged lane; a KASAN
 # kernel under TCG is slow: FASTIPC_UNPRIV=1 adds it), the teardown
-# suite with 2 x 10^4 objects and the signal floods with 3000 calls.
+# suite with 2 x 10^4 objects, the signal floods with 3000 calls and the
+# fuzzer's time limits ten times longer.
 sweep=${FASTIPC_SWEEP:-1}
 if [ "$sweep" != only ]; then
 	guest_suites "$kver" "$logs/vm-$kver.log" -k "$kver" -K "$dir/bzImage" \
 		-M "$dir/no-modules" -m 2048 -c 2 -t 3000 "${files[@]}" -- \
-		"FASTIPC_KMEMLEAK=1 FASTIPC_PROVOKE='${FASTIPC_PROVOKE:-}' FASTIPC_TEARDOWN_N=20000 FASTIPC_FLOOD_N=3000 FASTIPC_UNPRIV='${FASTIPC_UNPRIV:-0}' sh guest-check.sh"
+		"FASTIPC_KMEMLEAK=1 FASTIPC_PROVOKE='${FASTIPC_PROVOKE:-}' FASTIPC_TEARDOWN_N=20000 FASTIPC_FLOOD_N=3000 FASTIPC_FUZZ_SCALE=10 FASTIPC_UNPRIV='${FASTIPC_UNPRIV:-0}' sh guest-check.sh"
 fi
 
 # The fault sweep, in a boot of its own: its injected failures must not

@@ -3,9 +3,11 @@
  * fastipc-fuzz: the driver.  It starts the workers, respawns them when
  * they die, SIGKILLs one now and then, watches every thread's heartbeat
  * (an operation running too long is reported with the thread's state,
- * wchan and kernel stack, then killed), stops everything in time, and
- * checks the invariants: every worker gone, the module's live counters
- * back to zero.  It prints TAP lines.
+ * wchan and kernel stack, then killed), watches exiting workers (one
+ * whose exit takes too long is reported and given up on), stops
+ * everything in time, and checks the invariants: every worker gone, the
+ * module's live counters back to zero.  It prints TAP lines.  Every time
+ * limit is multiplied by the time scale (-z) on a slow kernel.
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -31,8 +33,7 @@ struct fz_wstate {
 	pid_t pid;		/* 0: not running */
 	bool gone;		/* reaped */
 	bool killed;		/* by us (kill schedule or watchdog) */
-	bool stuck;		/* reported by the watchdog */
-	__u64 kill_time;
+	__u64 exit_time;	/* seen exiting (our SIGKILL, or on its own) */
 	__u64 spawn_time;
 	bool reported[FZ_TSLOTS];
 	unsigned int setup_fails;
@@ -62,6 +63,8 @@ static void fz_usage(FILE *f)
 		"  -p PROCS    worker processes (default 4, at most %d)\n"
 		"  -T THREADS  threads per worker (default 4, at most %d)\n"
 		"  -w SEC      an operation running longer is a stuck worker (default 20)\n"
+		"  -z SCALE    multiply every time limit by SCALE, for a slow kernel\n"
+		"              (default 1; the debug kernel under TCG: 10)\n"
 		"  -k MS       mean interval of SIGKILLs of a random worker (default 3000,\n"
 		"              0: none)\n"
 		"  -o a,b,...  only these operations (names: -l)\n"
@@ -254,6 +257,24 @@ static void fz_report_stuck(unsigned int s, unsigned int k, __u64 age)
 	fflush(stdout);
 }
 
+/*
+ * Is this worker exiting: killed by us, or its leader (the supervising
+ * main thread, which never leaves alone) a zombie?  Not while it execs
+ * itself: a thread that execs takes the leader's place, the leader is a
+ * zombie for a moment.  Its operations are over then; its exit is
+ * watched by fz_abandon(), from when it was first seen.
+ */
+static bool fz_exiting(unsigned int s, __u64 now)
+{
+	struct fz_wstate *w = &fz_w[s];
+
+	if (!w->exit_time &&
+	    !__atomic_load_n(&fz_sh->proc[s].exec_pending, __ATOMIC_ACQUIRE) &&
+	    fz_task_state(w->pid, w->pid) == 'Z')
+		w->exit_time = now;
+	return w->exit_time;
+}
+
 static void fz_watchdog(__u64 now, __u64 stuck_ns)
 {
 	unsigned int s, k;
@@ -264,7 +285,7 @@ static void fz_watchdog(__u64 now, __u64 stuck_ns)
 		bool stuck = false;
 		__u64 start;
 
-		if (!w->pid || w->gone || w->stuck)
+		if (!w->pid || w->gone || fz_exiting(s, now))
 			continue;
 		for (k = 0; k < FZ_TSLOTS; k++) {
 			__u64 start = __atomic_load_n(&ps->t[k].op_start,
@@ -289,9 +310,8 @@ static void fz_watchdog(__u64 now, __u64 stuck_ns)
 			stuck = true;
 		}
 		if (stuck) {
-			w->stuck = true;
 			w->killed = true;
-			w->kill_time = now;
+			w->exit_time = now;
 			kill(w->pid, SIGKILL);
 		}
 	}
@@ -389,21 +409,25 @@ static void fz_sleep_ms(unsigned int ms)
 }
 
 /*
- * A stuck worker that outlives its SIGKILL by 5 s has a task the kernel
- * will not let go (D state): remember it for the end and give its slot to
- * a new incarnation, so that the run goes on.
+ * A worker still exiting after the exit limit (5 s, scaled; from our
+ * SIGKILL or from when its exit was seen) may have a task the kernel will
+ * not let go: say where its tasks are, remember it for the end (where one
+ * still there fails the run) and give its slot to a new incarnation, so
+ * that the run goes on.
  */
-static void fz_abandon(__u64 now)
+static void fz_abandon(__u64 now, __u64 exit_ns)
 {
 	unsigned int s;
 
 	for (s = 0; s < fz_sh->cfg.procs; s++) {
 		struct fz_wstate *w = &fz_w[s];
 
-		if (!w->stuck || w->gone || now - w->kill_time < 5000000000ULL)
+		if (!w->exit_time || w->gone || now - w->exit_time < exit_ns)
 			continue;
-		printf("# worker %u (pid %d) survives SIGKILL: given up on\n",
-		       s, w->pid);
+		printf("# worker %u (pid %d) %s for %llu ms: given up on\n",
+		       s, w->pid, w->killed ? "survives SIGKILL" : "exiting",
+		       (unsigned long long)((now - w->exit_time) / 1000000));
+		kill(w->pid, SIGKILL);
 		fz_dump_all(w->pid);
 		if (fz_nzombies < FZ_ARRAY_SIZE(fz_zombies))
 			fz_zombies[fz_nzombies++] = w->pid;
@@ -432,8 +456,10 @@ int fz_driver_main(int argc, char **argv)
 {
 	__u64 seed = fz_now() ^ ((__u64)getpid() << 32), max_ops = 100000;
 	unsigned int secs = 60, procs = 4, threads = 4, stuck = 20;
-	unsigned int kill_ms = 3000, verbose = 0, no_chaos = 0;
+	unsigned int kill_ms = 3000, verbose = 0, no_chaos = 0, scale = 1;
 	__u64 mask = ~0ULL, start, t_end, reserve, next_kill, now;
+	__u64 stuck_ns, exit_ns;
+	char scale_arg[16] = "", scale_note[32] = "";
 	bool check_stats = true, ok_all = true;
 	long base[FZ_NLIVE], v[FZ_NLIVE];
 	struct fz_rng dr;
@@ -442,7 +468,7 @@ int fz_driver_main(int argc, char **argv)
 	unsigned int s, unkillable = 0;
 	int c, nstats;
 
-	while ((c = getopt(argc, argv, "s:n:t:p:T:w:k:o:x:qvSlh")) != -1) {
+	while ((c = getopt(argc, argv, "s:n:t:p:T:w:z:k:o:x:qvSlh")) != -1) {
 		switch (c) {
 		case 's':
 			seed = strtoull(optarg, NULL, 0);
@@ -461,6 +487,9 @@ int fz_driver_main(int argc, char **argv)
 			break;
 		case 'w':
 			stuck = atoi(optarg);
+			break;
+		case 'z':
+			scale = atoi(optarg);
 			break;
 		case 'k':
 			kill_ms = atoi(optarg);
@@ -496,26 +525,38 @@ int fz_driver_main(int argc, char **argv)
 		}
 	}
 	if (procs < 1 || procs > FZ_MAX_PROCS || threads < 1 ||
-	    threads > FZ_MAX_THREADS || secs < 4) {
+	    threads > FZ_MAX_THREADS || secs < 4 || scale < 1 ||
+	    scale > 1000) {
 		fz_usage(stderr);
 		return 2;
 	}
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	printf("# fastipc-fuzz seed %llu ops %llu time %u s procs %u threads %u kill %u ms%s\n",
+	if (scale > 1) {
+		snprintf(scale_arg, sizeof(scale_arg), " -z %u", scale);
+		snprintf(scale_note, sizeof(scale_note), " time limits x%u", scale);
+	}
+	printf("# fastipc-fuzz seed %llu ops %llu time %u s procs %u threads %u kill %u ms%s%s\n",
 	       (unsigned long long)seed, (unsigned long long)max_ops, secs,
-	       procs, threads, kill_ms, no_chaos ? " quiet" : "");
-	printf("# replay: fastipc-fuzz -s %llu -n %llu -t %u -p %u -T %u -k %u%s\n",
+	       procs, threads, kill_ms, scale_note, no_chaos ? " quiet" : "");
+	printf("# replay: fastipc-fuzz -s %llu -n %llu -t %u -p %u -T %u -k %u%s%s\n",
 	       (unsigned long long)seed, (unsigned long long)max_ops, secs,
-	       procs, threads, kill_ms, no_chaos ? " -q" : "");
+	       procs, threads, kill_ms, scale_arg, no_chaos ? " -q" : "");
 
 	if (fz_shared_create()) {
 		perror("fastipc-fuzz: shared memory");
 		return 1;
 	}
 	start = fz_now();
-	/* A few seconds at the end: stop, kill stragglers, counters. */
+	/*
+	 * A few seconds at the end: stop, kill stragglers, counters.  Exits
+	 * take as much longer as everything else on a slow kernel.
+	 */
 	reserve = secs / 5;
-	reserve = reserve < 3 ? 3 : reserve > 15 ? 15 : reserve;
+	reserve = (reserve < 3 ? 3 : reserve > 15 ? 15 : reserve) * scale;
+	if (reserve > secs / 2)
+		reserve = secs / 2;
+	stuck_ns = stuck * 1000000000ULL * scale;
+	exit_ns = 5000000000ULL * scale;
 	t_end = start + secs * 1000000000ULL;
 	fz_sh->cfg.seed = seed;
 	fz_sh->cfg.max_ops = max_ops;
@@ -524,6 +565,7 @@ int fz_driver_main(int argc, char **argv)
 	fz_sh->cfg.procs = procs;
 	fz_sh->cfg.threads = threads;
 	fz_sh->cfg.stuck_ms = stuck * 1000;
+	fz_sh->cfg.time_scale = scale;
 	fz_sh->cfg.verbose = verbose;
 	fz_sh->cfg.op_mask = mask;
 	fz_sh->cfg.driver_pid = getpid();
@@ -558,8 +600,8 @@ int fz_driver_main(int argc, char **argv)
 		if (now >= fz_sh->cfg.t_stop || fz_sh->stop)
 			break;
 		fz_reap_all(true);
-		fz_watchdog(now, stuck * 1000000000ULL);
-		fz_abandon(now);
+		fz_watchdog(now, stuck_ns);
+		fz_abandon(now, exit_ns);
 		if (now >= next_kill) {
 			struct fz_wstate *w;
 
@@ -569,6 +611,8 @@ int fz_driver_main(int argc, char **argv)
 			    !fz_sh->proc[s].exec_pending) {
 				kill(w->pid, SIGKILL);
 				w->killed = true;
+				if (!w->exit_time)
+					w->exit_time = now;
 				fz_info(FZ_I_DRIVER_KILLS);
 			}
 			next_kill = now + (kill_ms / 2 + fz_below(&dr, kill_ms)) *
@@ -584,7 +628,7 @@ int fz_driver_main(int argc, char **argv)
 
 		while (fz_running() && fz_now() < grace) {
 			fz_reap_all(false);
-			fz_watchdog(fz_now(), stuck * 1000000000ULL);
+			fz_watchdog(fz_now(), stuck_ns);
 			fz_sleep_ms(10);
 		}
 	}
@@ -595,13 +639,18 @@ int fz_driver_main(int argc, char **argv)
 
 			if (!w->pid || w->gone)
 				continue;
-			/* An operation still running for seconds: say where. */
+			/*
+			 * An operation still running for seconds: say where
+			 * (an exiting worker's are over: its exit is checked
+			 * below).
+			 */
 			now = fz_now();
-			for (k = 0; k < FZ_TSLOTS; k++) {
+			for (k = 0; !fz_exiting(s, now) && k < FZ_TSLOTS; k++) {
 				__u64 st = fz_sh->proc[s].t[k].op_start;
 
 				if (fz_sh->proc[s].t[k].tid && st &&
-				    now - st > 3000000000ULL && !w->reported[k]) {
+				    now - st > 3000000000ULL * scale &&
+				    !w->reported[k]) {
 					w->reported[k] = true;
 					fz_report_stuck(s, k, now - st);
 				}

@@ -153,6 +153,7 @@ struct fz_cfg {
 	__u32 procs;
 	__u32 threads;
 	__u32 stuck_ms;
+	__u32 time_scale;	/* -z: every time limit times this */
 	__u32 verbose;
 	__u64 op_mask;		/* enabled operations */
 	__u32 driver_pid;
@@ -218,6 +219,12 @@ enum fz_info {
 };
 
 extern struct fz_shared *fz_sh;
+
+/* A time limit whose expiry is a finding, for this kernel's speed (-z). */
+static inline __u64 fz_limit_ms(__u64 ms)
+{
+	return ms * fz_sh->cfg.time_scale;
+}
 
 /* ---- random numbers ------------------------------------------------------ */
 

@@ -26,14 +26,17 @@ static int fz_ioctl(int fd, unsigned long cmd, void *arg)
 	return ioctl(fd, cmd, arg) ? errno : 0;
 }
 
-/* Wait for @pid at most @ms; SIGKILL it after that.  Return the status. */
+/*
+ * Wait for @pid at most @ms (scaled); SIGKILL it after that.  Return the
+ * status.
+ */
 static int fz_reap(pid_t pid, unsigned int ms, bool *stuck)
 {
 	int status = 0;
 	unsigned int i;
 
 	*stuck = false;
-	for (i = 0; i < ms / 5; i++) {
+	for (i = 0; i < fz_limit_ms(ms) / 5; i++) {
 		pid_t r = waitpid(pid, &status, WNOHANG);
 
 		if (r == pid || (r < 0 && errno != EINTR))
@@ -42,7 +45,7 @@ static int fz_reap(pid_t pid, unsigned int ms, bool *stuck)
 	}
 	*stuck = true;
 	kill(pid, SIGKILL);
-	for (i = 0; i < 400; i++) {
+	for (i = 0; i < fz_limit_ms(2000) / 5; i++) {
 		if (waitpid(pid, &status, WNOHANG) == pid)
 			return status;
 		usleep(5000);
@@ -144,7 +147,7 @@ void fz_op_fork(struct fz_thread *t)
 	if (pid < 0)
 		return;
 	if (!pid) {
-		alarm(10);
+		alarm(fz_limit_ms(10));
 		fz_child_checks(t, p->fd);
 		if (mode == 1) {
 			fz_child_peer(t, efd);
@@ -162,8 +165,8 @@ void fz_op_fork(struct fz_thread *t)
 	}
 	status = fz_reap(pid, 5000, &stuck);
 	if (stuck)
-		fz_finding(FZ_F_STUCK, "forked child %d (mode %u) did not exit in 5 s",
-			   pid, mode);
+		fz_finding(FZ_F_STUCK, "forked child %d (mode %u) did not exit in %llu ms",
+			   pid, mode, (unsigned long long)fz_limit_ms(5000));
 	else if (WIFSIGNALED(status) && WTERMSIG(status) != SIGKILL)
 		fz_finding(FZ_F_CRASH, "forked child died of signal %d",
 			   WTERMSIG(status));
@@ -229,9 +232,10 @@ void fz_op_unshare(struct fz_thread *t)
 	if (pthread_create(&th, NULL, fz_unshare_main, &pf))
 		return;
 	clock_gettime(CLOCK_REALTIME, &ts);
-	ts.tv_sec += 5;
+	ts.tv_sec += fz_limit_ms(5000) / 1000;
 	if (pthread_timedjoin_np(th, NULL, &ts)) {
-		fz_finding(FZ_F_STUCK, "a thread with an unshared fd table did not exit in 5 s");
+		fz_finding(FZ_F_STUCK, "a thread with an unshared fd table did not exit in %llu ms",
+			   (unsigned long long)fz_limit_ms(5000));
 		pthread_detach(th);
 		return;
 	}
@@ -309,7 +313,7 @@ void fz_op_clone(struct fz_thread *t)
 	} else {
 		/* The kernel clears ctid and wakes us when it is gone. */
 		stuck = true;
-		for (i = 0; i < 1000; i++) {
+		for (i = 0; i < fz_limit_ms(5000) / 5; i++) {
 			pid_t v = __atomic_load_n(&a->ctid, __ATOMIC_ACQUIRE);
 			struct timespec ts = { 0, 5000000 };
 

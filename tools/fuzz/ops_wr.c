@@ -186,7 +186,10 @@ void fz_op_serve(struct fz_thread *t)
 
 /* ---- answering by ID ------------------------------------------------------------------------ */
 
-/* A transaction ID that is not one we owe: EPROTO. */
+/*
+ * A transaction ID that is not one we owe: EPROTO, unless a thread of ours
+ * reads a call with that ID before the REPLY runs (see fz_cmd_expect()).
+ */
 static __u64 fz_foreign_id(struct fz_thread *t)
 {
 	struct fz_proc *p = t->p;
@@ -209,9 +212,10 @@ static bool fz_owe_nothing(struct fz_thread *t)
 {
 	struct fz_proc *p = t->p;
 	unsigned int i;
-	bool none = true;
+	bool none;
 
 	pthread_mutex_lock(&p->lock);
+	none = !p->untracked[t->slot];
 	for (i = 0; i < p->nopen; i++)
 		if (p->open[i].origin == t->slot)
 			none = false;
@@ -258,7 +262,7 @@ static void fz_build_reply(struct fz_thread *t, unsigned int i)
 	} else {
 		c->txn_id = fz_foreign_id(t);
 		e = FZ_E(EPROTO) | FZ_E(EPIPE);
-		t->cx[i] = (struct fz_cmdx){ .kind = FZ_CX_PLAIN };
+		t->cx[i] = (struct fz_cmdx){ .kind = FZ_CX_FOREIGN_REPLY };
 	}
 	if (c->op == FASTIPC_CMD_REPLY_ERROR) {
 		c->code = fz_chance(r, 1, 10) ? 0 : 1 + fz_below(r, 4095);

@@ -90,7 +90,7 @@ int fz_swr(struct fz_thread *t, int fd, struct fastipc_cmd *c,
 	   unsigned int *got)
 {
 	struct fastipc_write_read wr;
-	__u64 until = fz_now() + 3000000000ULL;
+	__u64 until = fz_now() + fz_limit_ms(3000) * 1000000ULL;
 	int ret;
 
 	memset(&wr, 0, sizeof(wr));

@@ -53,7 +53,7 @@ static void *fz_caller_main(void *arg)
 	}
 	fz_scmd(&cmd, FASTIPC_CMD_CALL, h, c->code);
 	cmd.flags = FASTIPC_TXN_DEADLINE;
-	cmd.arg = fz_now() + 1500000000ULL;
+	cmd.arg = fz_now() + fz_limit_ms(1500) * 1000000ULL;
 	c->started = 1;
 	c->err = fz_swr(c->t, fd, &cmd, 1, &c->r, 1, 0, &c->got);
 	while (!c->err && c->got == 1 && c->r.op == FASTIPC_RET_SPAWN_LOOPER)
@@ -70,7 +70,7 @@ static __u64 fz_wait_call(struct fz_thread *t, int fd, __u64 code)
 	struct fastipc_ret r[4];
 	unsigned int got, i, loops;
 
-	for (loops = 0; loops < 500; loops++) {
+	for (loops = 0; loops < fz_limit_ms(1000) / 2; loops++) {
 		if (fz_swr(t, fd, NULL, 0, r, 1, FASTIPC_WR_NONBLOCK, &got) ||
 		    !got) {
 			usleep(2000);
@@ -89,11 +89,11 @@ static bool fz_join(pthread_t th, unsigned int sec)
 	struct timespec ts;
 
 	clock_gettime(CLOCK_REALTIME, &ts);
-	ts.tv_sec += sec;
+	ts.tv_sec += fz_limit_ms(sec * 1000) / 1000;
 	if (!pthread_timedjoin_np(th, NULL, &ts))
 		return true;
-	fz_finding(FZ_F_STUCK, "a probe's caller thread did not finish in %u s",
-		   sec);
+	fz_finding(FZ_F_STUCK, "a probe's caller thread did not finish in %llu s",
+		   (unsigned long long)fz_limit_ms(sec * 1000) / 1000);
 	pthread_detach(th);
 	return false;
 }

@@ -135,11 +135,13 @@ void fz_probe_close(struct fz_thread *t, struct fz_scratch *s)
 	dup_fd = dup(s->fd);
 	if (dup_fd >= 0)
 		close(dup_fd);
-	for (i = 0; i < 50 && !__atomic_load_n(&rd->done, __ATOMIC_ACQUIRE); i++)
+	for (i = 0; i < fz_limit_ms(500) / 10 &&
+	     !__atomic_load_n(&rd->done, __ATOMIC_ACQUIRE); i++)
 		usleep(10000);
 	if (!rd->done)
 		fz_probe_fail(t, "close",
-			      "a reader blocked in the read phase still sleeps 500 ms after close() of a second descriptor (spec 3)");
+			      "a reader blocked in the read phase still sleeps %llu ms after close() of a second descriptor (spec 3)",
+			      (unsigned long long)fz_limit_ms(500));
 	else if (rd->err != EINTR)
 		fz_probe_fail(t, "close", "the reader woken by close() returned %s, want EINTR",
 			      rd->err ? strerror(rd->err) : "a record");
@@ -147,7 +149,7 @@ rescue:
 	fz_scmd(&c, FASTIPC_CMD_SEND, h, 1);
 	fz_swr(t, s->fd, &c, 1, NULL, 0, 0, NULL);
 	clock_gettime(CLOCK_REALTIME, &ts);
-	ts.tv_sec += 5;
+	ts.tv_sec += fz_limit_ms(5000) / 1000;
 	if (pthread_timedjoin_np(th, NULL, &ts)) {
 		fz_finding(FZ_F_STUCK, "probe close: the reader did not come back after a one-way");
 		pthread_detach(th);

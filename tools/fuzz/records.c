@@ -229,7 +229,7 @@ static bool fz_reply0_ok(struct fz_thread *t, __u64 id)
 		if (t->out[i].op == FASTIPC_CMD_REPLY ||
 		    t->out[i].op == FASTIPC_CMD_REPLY_ERROR)
 			return false;
-	if (p->deferred_out[t->slot])
+	if (p->deferred_out[t->slot] || p->untracked[t->slot])
 		return false;
 	for (i = p->nopen; i-- > 0;) {
 		struct fz_open_txn *o = &p->open[i];
@@ -270,7 +270,8 @@ static bool fz_queue_reply(struct fz_thread *t, __u64 id, bool error)
 /*
  * Register the calls of one read as ours before handling any: the kernel
  * made this thread their server as it copied them out, so REPLY(0) for
- * the first one already means the last one.
+ * the first one already means the last one.  The read is over then
+ * (fz_read_over()).
  */
 static void fz_rx_register(struct fz_thread *t, const struct fastipc_ret *r,
 			   unsigned int n)
@@ -284,15 +285,24 @@ static void fz_rx_register(struct fz_thread *t, const struct fastipc_ret *r,
 
 		if (r->op != FASTIPC_RET_TRANSACTION ||
 		    r->flags & FASTIPC_RET_ONEWAY || r->reserved ||
-		    !fz_cookie_ours(p, r->cookie) || p->nopen == FZ_OPEN)
+		    !fz_cookie_ours(p, r->cookie))
 			continue;
+		if (p->nopen == FZ_OPEN) {
+			/* Our latest call is now one we do not know. */
+			fz_untrack(p, t->slot);
+			continue;
+		}
 		o = &p->open[p->nopen++];
 		memset(o, 0, sizeof(*o));
 		o->id = r->txn_id;
 		o->origin = t->slot;
 		o->kgen = t->kgen;
 		o->taken = true;
+		o->vague = p->untracked[t->slot];
+		fz_open_registered(t, r->txn_id);
 	}
+	if (p->reading & 1U << t->slot)
+		fz_read_over(t);
 	pthread_mutex_unlock(&p->lock);
 }
 
@@ -305,10 +315,11 @@ static void fz_rx_call(struct fz_thread *t, const struct fastipc_ret *r)
 	int i;
 
 	pthread_mutex_lock(&p->lock);
-	i = fz_open_find(p, r->txn_id);
+	i = fz_open_find_own(p, r->txn_id, t->slot, t->kgen);
 	pthread_mutex_unlock(&p->lock);
+	/* Not ours: the table was full, or a LOOPER_EXIT orphaned it since. */
 	if (i < 0)
-		return;		/* the table was full: answered by our death */
+		return;
 
 	if (how == 3 && !t->in_call && t->depth < 2) {
 		/* A nested call while serving (carries the same ID). */
@@ -334,7 +345,7 @@ static void fz_rx_call(struct fz_thread *t, const struct fastipc_ret *r)
 	if (how == 4)
 		return;		/* never answered: the caller copes */
 	pthread_mutex_lock(&p->lock);
-	i = fz_open_find(p, r->txn_id);
+	i = fz_open_find_own(p, r->txn_id, t->slot, t->kgen);
 	if (i >= 0)
 		fz_open_defer(p, i);
 	pthread_mutex_unlock(&p->lock);

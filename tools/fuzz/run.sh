@@ -8,7 +8,9 @@
 #   SEED=S       seed (default: from the clock; printed first, replays)
 #   TIME=SEC     the fuzzer's time limit, its checks included (default 300)
 #   KVER=R       kernel release (default: the first of tools/kernels.sh)
-#   DEBUG=1      the KASAN/lockdep kernel of make check-debug, if cached
+#   DEBUG=1      the KASAN/lockdep kernel of make check-debug, if cached;
+#                its time limits scaled by FUZZ_SCALE (default 10: a debug
+#                kernel under TCG is 5 to 10 times slower)
 #   FUZZ_ARGS=.. more fastipc-fuzz options (-p, -T, -x death_storm, -q ...)
 #
 # Exit status: the guest's (0: every TAP line ok), 125 on a kernel splat,
@@ -22,6 +24,7 @@ secs=${TIME:-300}
 seed=${SEED:-}
 args=(-n "$n" -t "$secs")
 [ -z "$seed" ] || args+=(-s "$seed")
+[ "${DEBUG:-0}" != 1 ] || args+=(-z "${FUZZ_SCALE:-10}")
 # shellcheck disable=SC2206
 args+=(${FUZZ_ARGS:-})
 

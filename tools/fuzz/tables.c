@@ -215,6 +215,26 @@ int fz_open_find(struct fz_proc *p, __u64 id)
 	return -1;
 }
 
+/*
+ * The latest open transaction that thread @slot read in its kernel-thread
+ * generation @kgen, with ID @id, or with any ID when @id is 0 (the one
+ * its REPLY(0) answers); -1 when there is none.  IDs are not unique: a
+ * nested call carries the ID of the transaction its chain serves, so two
+ * threads may hold calls with one ID.
+ */
+int fz_open_find_own(struct fz_proc *p, __u64 id, int slot, __u16 kgen)
+{
+	unsigned int i;
+
+	for (i = p->nopen; i-- > 0;) {
+		const struct fz_open_txn *o = &p->open[i];
+
+		if (o->origin == slot && o->kgen == kgen && (!id || o->id == id))
+			return i;
+	}
+	return -1;
+}
+
 /* Remove open transaction @i.  p->lock held. */
 void fz_open_del(struct fz_proc *p, int i)
 {
@@ -224,6 +244,114 @@ void fz_open_del(struct fz_proc *p, int i)
 		p->deferred_out[o->origin]--;
 	memmove(o, o + 1, sizeof(*o) * (p->nopen - i - 1));
 	p->nopen--;
+}
+
+/*
+ * A REPLY by ID @id was accepted: the kernel answered the latest call read
+ * with that ID.  Of several (threads serving calls of one chain) we
+ * cannot tell which: the last we registered goes, and each thread holding
+ * one of them is untracked; so is the one holding it when @stolen (a
+ * REPLY to an ID we did not hold when it was built: its thread may have
+ * queued a REPLY(0) for it).  While slots @readers read, the call answered
+ * may be one they read and did not register yet: the one of them that
+ * registers a call with @id is untracked (fz_open_registered()); if we
+ * held none, one of them must (fz_read_over(), @op: the REPLY's).
+ * p->lock held.
+ */
+void fz_open_answered(struct fz_proc *p, __u64 id, bool stolen,
+		      __u32 readers, __u32 op)
+{
+	unsigned int i, n = 0;
+	int last = -1;
+
+	for (i = 0; i < p->nopen; i++) {
+		if (p->open[i].id != id)
+			continue;
+		n++;
+		last = i;
+	}
+	for (i = 0; (n > 1 || stolen || readers) && i < p->nopen; i++)
+		if (p->open[i].id == id && p->open[i].origin >= 0)
+			fz_untrack(p, p->open[i].origin);
+	if (readers) {
+		/* Full: the oldest goes unchecked. */
+		if (p->nstolen == FZ_STOLEN)
+			memmove(p->stolen, p->stolen + 1,
+				sizeof(p->stolen[0]) * --p->nstolen);
+		p->stolen[p->nstolen++] = (struct fz_stolen){ .id = id,
+			.readers = readers, .op = n ? 0 : op };
+	}
+	if (last >= 0)
+		fz_open_del(p, last);
+}
+
+static void fz_stolen_del(struct fz_proc *p, unsigned int i)
+{
+	memmove(p->stolen + i, p->stolen + i + 1,
+		sizeof(p->stolen[0]) * (--p->nstolen - i));
+}
+
+/* Thread @t registers a call with ID @id it read.  p->lock held. */
+void fz_open_registered(struct fz_thread *t, __u64 id)
+{
+	struct fz_proc *p = t->p;
+	unsigned int i;
+
+	for (i = 0; i < p->nstolen; i++) {
+		if (p->stolen[i].id != id ||
+		    !(p->stolen[i].readers & 1U << t->slot))
+			continue;
+		/* A REPLY by ID may have answered this very call. */
+		fz_untrack(p, t->slot);
+		fz_stolen_del(p, i);
+		return;
+	}
+}
+
+/*
+ * Thread @t has registered the calls of its read: a REPLY by ID run
+ * meanwhile answered one of them (fz_open_registered()) or none of its.
+ * One that succeeded with no call of ours of its ID, and that no reader
+ * can explain any more, is an unexpected success.  p->lock held.
+ */
+void fz_read_over(struct fz_thread *t)
+{
+	struct fz_proc *p = t->p;
+	unsigned int i;
+	char what[80];
+
+	p->reading &= ~(1U << t->slot);
+	for (i = 0; i < p->nstolen;) {
+		struct fz_stolen *s = &p->stolen[i];
+
+		s->readers &= ~(1U << t->slot);
+		if (s->readers) {
+			i++;
+			continue;
+		}
+		if (s->op) {
+			snprintf(what, sizeof(what),
+				 " [txn %llu: no thread of ours read a call with that ID]",
+				 (unsigned long long)s->id);
+			fz_result(FZ_SITE_CMD + s->op, 0, FZ_E(EPROTO), what);
+		}
+		fz_stolen_del(p, i);
+	}
+}
+
+/*
+ * The kernel's calls of thread @slot may not be the ones we hold for it
+ * (see fz_proc.untracked): its REPLY(0) may have answered any of them,
+ * and any may have been answered in its stead.  p->lock held.
+ */
+void fz_untrack(struct fz_proc *p, int slot)
+{
+	unsigned int i;
+
+	p->untracked[slot] = true;
+	for (i = 0; i < p->nopen; i++)
+		if (p->open[i].origin == slot)
+			p->open[i].vague = true;
 }
 
 /* Mark open transaction @i answerable by any thread.  p->lock held. */

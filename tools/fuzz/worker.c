@@ -241,9 +241,12 @@ void fz_peer_close(struct fz_proc *p)
 	p->nnodes = 0;
 	p->nopen = 0;
 	p->nbufs = 0;
+	p->nstolen = 0;
 	p->skew = 0;
-	for (i = 0; i < FZ_TSLOTS; i++)
+	for (i = 0; i < FZ_TSLOTS; i++) {
 		p->deferred_out[i] = 0;
+		p->untracked[i] = false;
+	}
 	pthread_mutex_unlock(&p->lock);
 	p->peer_gen++;
 }
@@ -357,6 +360,7 @@ void fz_thread_orphan_txns(struct fz_thread *t)
 		o->deferred = true;
 	}
 	p->deferred_out[t->slot] = 0;
+	p->untracked[t->slot] = false;
 	p->skew |= FZ_SKEW_EXIT;
 	pthread_mutex_unlock(&p->lock);
 }

@@ -19,6 +19,7 @@
 #define FZ_HTAB		8192	/* handles a process keeps track of */
 #define FZ_NODES	2200
 #define FZ_OPEN		512	/* received calls not answered yet */
+#define FZ_STOLEN	8
 #define FZ_BUFS		256	/* delivered buffers not freed yet */
 #define FZ_FDTAB	96	/* fds kept for later operations */
 #define FZ_SEEN		64
@@ -70,6 +71,7 @@ struct fz_open_txn {
 	__u16 kgen;		/* that thread's kernel-thread generation */
 	bool deferred;		/* any thread may answer it by ID */
 	bool taken;		/* a thread is answering it right now */
+	bool vague;		/* its thread was untracked: maybe answered */
 };
 
 struct fz_fd {
@@ -111,6 +113,28 @@ struct fz_proc {
 	struct fz_fd fds[FZ_FDTAB];
 	unsigned int nfds;
 	int deferred_out[FZ_TSLOTS];	/* per thread slot, see fz_open_txn */
+	/*
+	 * Per thread slot: the kernel may count among its calls one we do
+	 * not know of, or not one we do (a call p->open had no room for, an
+	 * ID shared by calls of several threads answered by ID): its
+	 * REPLY(0) answers we cannot tell which, until its next kernel
+	 * thread.
+	 */
+	bool untracked[FZ_TSLOTS];
+	/* Thread slots between a read phase's start and registering calls. */
+	__u32 reading;
+	/*
+	 * IDs answered by ID while @readers (slots) were reading: the call
+	 * answered may be one they read, whose thread is then untracked.
+	 * @op: no call of ours had that ID then (the REPLY's op, for the
+	 * note when none of them reads one).
+	 */
+	struct fz_stolen {
+		__u64 id;
+		__u32 readers;
+		__u32 op;
+	} stolen[FZ_STOLEN];
+	unsigned int nstolen;
 
 	int sock;			/* our abstract datagram socket */
 	int pipe[2];
@@ -133,6 +157,7 @@ struct fz_proc {
 enum fz_cx_kind {
 	FZ_CX_PLAIN,
 	FZ_CX_REPLY,		/* @id: the open transaction it answers */
+	FZ_CX_FOREIGN_REPLY,	/* to an ID none of our threads held */
 	FZ_CX_FREE,		/* @arg: the buffer offset */
 	FZ_CX_CALL,
 	FZ_CX_LOOPER_ENTER,
@@ -231,8 +256,14 @@ bool fz_handle_own(struct fz_proc *p, __u32 h);
 int fz_handle_find(struct fz_proc *p, __u32 h);
 void fz_handle_del(struct fz_proc *p, int i);
 int fz_open_find(struct fz_proc *p, __u64 id);
+int fz_open_find_own(struct fz_proc *p, __u64 id, int slot, __u16 kgen);
 void fz_open_del(struct fz_proc *p, int i);
+void fz_open_answered(struct fz_proc *p, __u64 id, bool stolen,
+		      __u32 readers, __u32 op);
+void fz_open_registered(struct fz_thread *t, __u64 id);
+void fz_read_over(struct fz_thread *t);
 void fz_open_defer(struct fz_proc *p, int i);
+void fz_untrack(struct fz_proc *p, int slot);
 int fz_handle_add(struct fz_proc *p, __u32 h, bool own);
 __u32 fz_handle_pick(struct fz_thread *t, bool *valid);
 void fz_handle_fill(struct fz_thread *t, __u32 *out, unsigned int n);

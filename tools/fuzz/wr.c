@@ -18,6 +18,26 @@
 
 /* ---- bookkeeping of executed commands -------------------------------------- */
 
+/*
+ * The sibling slots reading, their calls not registered yet: a REPLY by ID
+ * may have answered one of them.  p->lock held.
+ */
+static __u32 fz_sibling_reads(struct fz_thread *t)
+{
+	return t->p->reading & ~(1U << t->slot);
+}
+
+/* Is a call of ours with ID @id maybe answered already?  p->lock held. */
+static bool fz_open_vague(struct fz_proc *p, __u64 id)
+{
+	unsigned int i;
+
+	for (i = 0; i < p->nopen; i++)
+		if (p->open[i].id == id && p->open[i].vague)
+			return true;
+	return false;
+}
+
 /* @err: its errno; @ran: false when the write phase stopped before it. */
 static void fz_cmd_done(struct fz_thread *t, const struct fastipc_cmd *c,
 			const struct fz_cmdx *x, int err, bool ran)
@@ -30,13 +50,30 @@ static void fz_cmd_done(struct fz_thread *t, const struct fastipc_cmd *c,
 		if (ran && err && err != EPROTO)
 			p->skew |= FZ_SKEW_FAILED;
 		pthread_mutex_lock(&p->lock);
-		i = fz_open_find(p, x->id);
-		if (i >= 0) {
+		/*
+		 * By ID the kernel answers the latest call read with that ID,
+		 * maybe a sibling's; REPLY(0) the latest this thread read.
+		 */
+		i = c->txn_id ? fz_open_find(p, c->txn_id) :
+		    fz_open_find_own(p, 0, t->slot, t->kgen);
+		if (ran && !err && c->txn_id) {
+			fz_open_answered(p, c->txn_id, false,
+					 fz_sibling_reads(t), 0);
+		} else if (i >= 0) {
 			if (ran && (!err || err == EPROTO))
 				fz_open_del(p, i);
 			else
 				fz_open_defer(p, i);
 		}
+		pthread_mutex_unlock(&p->lock);
+		break;
+	case FZ_CX_FOREIGN_REPLY:
+		if (!ran || err)
+			break;
+		/* It answered a call a sibling read since: see fz_cmd_expect(). */
+		pthread_mutex_lock(&p->lock);
+		fz_open_answered(p, c->txn_id, true, fz_sibling_reads(t),
+				 c->op);
 		pthread_mutex_unlock(&p->lock);
 		break;
 	case FZ_CX_FREE:
@@ -92,7 +129,6 @@ static void fz_cmd_done(struct fz_thread *t, const struct fastipc_cmd *c,
 	default:
 		break;
 	}
-	(void)c;
 }
 
 /* Commands t->cmds[@from..@to) will never run: undo their bookkeeping. */
@@ -148,6 +184,41 @@ static void fz_skew_what(struct fz_thread *t, const struct fastipc_cmd *c,
 }
 
 /*
+ * The errnos command @c may have returned, decided once it ran.  A REPLY to
+ * an ID no thread of ours held when it was built succeeds if one has read
+ * a call with that ID since: a nested call carries the ID of the
+ * transaction its chain serves, and once the thread that waited for the
+ * chain stopped waiting (its deadline, LOOPER_EXIT) it goes to any
+ * thread.  Such an ID may be one of a call of ours that ended.  A REPLY(0)
+ * fails if a REPLY by ID answered the call in its stead (an ID shared by
+ * calls of several threads: the thread is untracked).
+ */
+static fz_emask fz_cmd_expect(struct fz_thread *t, const struct fastipc_cmd *c,
+			      const struct fz_cmdx *x)
+{
+	struct fz_proc *p = t->p;
+	fz_emask e = x->expect;
+
+	pthread_mutex_lock(&p->lock);
+	/*
+	 * With no such call of ours, one of the siblings reading now must
+	 * register one: checked by fz_read_over().
+	 */
+	if (x->kind == FZ_CX_FOREIGN_REPLY && e & FZ_E(EPROTO) &&
+	    (fz_open_find(p, c->txn_id) >= 0 || fz_sibling_reads(t)))
+		e |= FZ_E(0) | FZ_E(ENOSPC);
+	/*
+	 * A call of ours answered by a sibling's REPLY by ID, or by an
+	 * untracked thread's REPLY(0): see fz_untrack().
+	 */
+	if (x->kind == FZ_CX_REPLY && e & FZ_E(0) &&
+	    (c->txn_id ? fz_open_vague(p, c->txn_id) : p->untracked[t->slot]))
+		e |= FZ_E(EPROTO);
+	pthread_mutex_unlock(&p->lock);
+	return e;
+}
+
+/*
  * Run one WRITE_READ prepared in @wr over t->cmds[0..@ncmds) (whose
  * expectations are in t->cx), then count and check everything: each
  * executed command's errno, the read phase, the records.  @fuzzed: @wr is
@@ -166,6 +237,12 @@ int fz_wr_ex(struct fz_thread *t, struct fastipc_write_read *wr,
 	unsigned int i;
 	int ret, err;
 
+	if (!fuzzed && in.read_size > r0) {
+		/* Until its calls are registered: see fz_sibling_reads(). */
+		pthread_mutex_lock(&p->lock);
+		p->reading |= 1U << t->slot;
+		pthread_mutex_unlock(&p->lock);
+	}
 	if (block)
 		fz_timer_arm(t, 2 + fz_below(&t->r, fz_chance(&t->r, 1, 10) ?
 						 400 : 60));
@@ -201,7 +278,8 @@ int fz_wr_ex(struct fz_thread *t, struct fastipc_write_read *wr,
 			continue;	/* the caller's, see fz_cmds_unrun() */
 		} else if (i < done) {
 			fz_skew_what(t, c, what, sizeof(what));
-			fz_result(fz_cmd_site(c->op), 0, x->expect, what);
+			fz_result(fz_cmd_site(c->op), 0, fz_cmd_expect(t, c, x),
+				  what);
 			fz_cmd_done(t, c, x, 0, true);
 		} else if (i == done && err && wr->write_consumed < wr->write_size) {
 			int k = snprintf(what, sizeof(what),
@@ -212,7 +290,7 @@ int fz_wr_ex(struct fz_thread *t, struct fastipc_write_read *wr,
 					 c->n_handles, c->n_fds, c->flags);
 
 			fz_skew_what(t, c, what + k, sizeof(what) - k);
-			expect = x->expect;
+			expect = fz_cmd_expect(t, c, x);
 			/* Everything may fail once our own peer is dead. */
 			if (!(expect & FZ_E(err)) && fz_peer_is_dead(p))
 				expect |= FZ_E(err);
@@ -259,6 +337,10 @@ int fz_wr_ex(struct fz_thread *t, struct fastipc_write_read *wr,
 		       nrec * FZ_RET_SIZE);
 		fz_records(t, recs, nrec);
 	}
+	pthread_mutex_lock(&p->lock);
+	if (p->reading & 1U << t->slot)
+		fz_read_over(t);
+	pthread_mutex_unlock(&p->lock);
 	if (err == EPIPE)
 		fz_peer_dead_check(t, "EPIPE");
 	return err;
