@@ -18,7 +18,7 @@
 #include "lib_test.h"
 #include "fastipc_trace.h"
 
-#define ROUNDS		32
+#define ROUNDS		FIPC_SYSC_ROUNDS
 /*
  * Every system call of a traced child is two round trips to the tracer:
  * slow in an emulated guest on a loaded host.  A child's alarm ends it
@@ -30,43 +30,11 @@
 #define CODE_CALL(i)	(0x1000ULL + (i))
 #define CODE_REPLY(c)	((c) | (1ULL << 32))
 
-/**
- * struct side - what one child saw, in memory shared with the test.
- * @fd: its descriptor of the device.
- * @fail: source line of its first failed check, 0 for none.
- * @fail_val: the value that failed it.
- * @rounds: round trips it completed.
- * @sender_pid: server: the sender of the calls it served.
- * @txn: the transaction ID of each round.
- */
-struct side {
-	int fd;
-	int fail;
-	long fail_val;
-	unsigned int rounds;
-	pid_t sender_pid;
-	uint64_t txn[ROUNDS];
-};
-
-/**
- * struct shared - the two children's setup and findings.
- * @len: payload bytes of every call and reply.
- * @sock: the server sends its node's export fd to the client through it.
- * @client: the client's findings.
- * @server: the server's findings.
- */
-struct shared {
-	size_t len;
-	int sock[2];
-	struct side client;
-	struct side server;
-};
-
 /* Check a call of the round it is expected in, answer it; QUIT stops. */
 static int check_and_reply(struct fastipc_txn *txn, void *cookie)
 {
-	struct shared *sh = cookie;
-	struct side *s = &sh->server;
+	struct fipc_sysc *sh = cookie;
+	struct fipc_sysc_side *s = &sh->server;
 	unsigned char reply[MAX_LEN];
 	struct iovec iov = { reply, sh->len };
 	struct fastipc_msg m = { .iov = &iov, .iov_count = 1 };
@@ -99,7 +67,7 @@ static int check_and_reply(struct fastipc_txn *txn, void *cookie)
 static int serve(void *arg)
 {
 	struct fastipc_peer_opts opts = { .max_threads = 1 };
-	struct shared *sh = arg;
+	struct fipc_sysc *sh = arg;
 	struct fastipc_peer *p;
 	uint32_t node;
 	int efd, ret;
@@ -123,8 +91,8 @@ static int serve(void *arg)
 /* ROUNDS calls, each reply released, then a one-way QUIT. */
 static int call(void *arg)
 {
-	struct shared *sh = arg;
-	struct side *s = &sh->client;
+	struct fipc_sysc *sh = arg;
+	struct fipc_sysc_side *s = &sh->client;
 	unsigned char payload[MAX_LEN];
 	struct iovec iov = { payload, sh->len };
 	struct fastipc_msg m = { .iov = &iov, .iov_count = 1 };
@@ -171,9 +139,7 @@ static int call(void *arg)
 }
 
 FIXTURE(sysc) {
-	struct shared *sh;
-	struct fipc_trace *client;
-	struct fipc_trace *server;
+	struct fipc_sysc *sh;
 	struct fipc_stats base;
 };
 
@@ -191,38 +157,15 @@ FIXTURE_VARIANT_ADD(sysc, area_payload) {
 
 FIXTURE_SETUP(sysc)
 {
-	self->sh = mmap(NULL, sizeof(*self->sh), PROT_READ | PROT_WRITE,
-			MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	ASSERT_NE(MAP_FAILED, self->sh);
-	self->client = malloc(sizeof(*self->client));
-	self->server = malloc(sizeof(*self->server));
-	ASSERT_NE(NULL, self->client);
-	ASSERT_NE(NULL, self->server);
-	self->sh->len = variant->len;
-	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0,
-				self->sh->sock));
+	self->sh = fipc_sysc_create(variant->len);
+	ASSERT_NE(NULL, self->sh);
 	ASSERT_EQ(0, fipc_baseline(&self->base));
 }
 
 FIXTURE_TEARDOWN(sysc)
 {
 	FIPC_EXPECT_BASELINE(self->base, 2000);
-	free(self->client);
-	free(self->server);
-	munmap(self->sh, sizeof(*self->sh));
-}
-
-static void expect_exit_0(struct __test_metadata *_metadata,
-			  const struct fipc_trace *t, const struct side *s,
-			  const char *who)
-{
-	EXPECT_TRUE(WIFEXITED(t->status) && !WEXITSTATUS(t->status))
-		TH_LOG("%s: wait status 0x%x", who, t->status);
-	EXPECT_EQ(0, s->fail)
-		TH_LOG("%s: check at line %d failed (%ld)", who, s->fail,
-		       s->fail_val);
-	EXPECT_EQ(ROUNDS, s->rounds) TH_LOG("%s", who);
-	EXPECT_FALSE(t->overflow) TH_LOG("%s: log full", who);
+	fipc_sysc_destroy(self->sh);
 }
 
 /*
@@ -276,35 +219,14 @@ static void expect_client_rounds(struct __test_metadata *_metadata,
 
 TEST_F_TIMEOUT(sysc, one_write_read_per_call_and_per_served_request, TEST_SECS)
 {
-	static int (*const bodies[])(void *) = { serve, call };
-	struct fipc_trace *traces[] = { self->server, self->client };
 	bool area = variant->len > FASTIPC_INLINE_MAX;
-	unsigned int i;
-	int ret;
 
-	ret = fipc_trace_fork_all(traces, bodies, 2, self->sh);
-	close(self->sh->sock[0]);
-	close(self->sh->sock[1]);
-	if (ret == -EPERM)
-		SKIP(return, "ptrace of a child not allowed (Yama)");
-	ASSERT_EQ(0, ret);
-	ASSERT_EQ(0, fipc_trace_run(traces, 2));
-	expect_exit_0(_metadata, self->server, &self->sh->server, "server");
-	expect_exit_0(_metadata, self->client, &self->sh->client, "client");
-	EXPECT_EQ(self->client->pid, self->sh->server.sender_pid);
-	for (i = 0; i < ROUNDS; i++) {
-		EXPECT_NE(0, self->sh->client.txn[i]);
-		EXPECT_EQ(self->sh->client.txn[i], self->sh->server.txn[i])
-			TH_LOG("round %u", i);
-		EXPECT_TRUE(!i || self->sh->client.txn[i] !=
-				  self->sh->client.txn[i - 1]);
-	}
-	if (!_metadata->passed)
+	if (!fipc_sysc_run(_metadata, self->sh, serve, call))
 		return;
-	expect_server_rounds(_metadata, self->server, self->sh->server.fd,
-			     area);
-	expect_client_rounds(_metadata, self->client, self->sh->client.fd,
-			     area);
+	expect_server_rounds(_metadata, self->sh->server_trace,
+			     self->sh->server.fd, area);
+	expect_client_rounds(_metadata, self->sh->client_trace,
+			     self->sh->client.fd, area);
 }
 
 TEST_HARNESS_MAIN

@@ -22,7 +22,7 @@
 #include "fastipc_util.h"
 #include "fastipc_trace.h"
 
-#define ROUNDS		32
+#define ROUNDS		FIPC_SYSC_ROUNDS
 /*
  * Every system call of a traced child is two round trips to the tracer:
  * slow in an emulated guest on a loaded host.  A child's alarm ends it
@@ -36,46 +36,11 @@
 #define CODE_CALL(i)	(0x1000ULL + (i))
 #define CODE_REPLY(c)	((c) | (1ULL << 32))
 
-/**
- * struct side - what one child saw, in memory shared with the test.
- * @fd: its descriptor of the device.
- * @fail: source line of its first failed check, 0 for none.
- * @fail_val: the value that failed it.
- * @rounds: round trips it completed.
- * @sender_pid: server: the sender of the calls it served.
- * @txn: the transaction ID of each round.
- */
-struct side {
-	int fd;
-	int fail;
-	long fail_val;
-	unsigned int rounds;
-	pid_t sender_pid;
-	__u64 txn[ROUNDS];
-};
-
-/**
- * struct shared - the two children's setup and findings.
- * @len: payload bytes of every call and reply.
- * @split: the client sends each CALL and waits for its reply in two
- *	ioctls (the counter must see it).
- * @sock: the server sends its node's export fd to the client through it.
- * @client: the client's findings.
- * @server: the server's findings.
- */
-struct shared {
-	size_t len;
-	bool split;
-	int sock[2];
-	struct side client;
-	struct side server;
-};
-
 /* Serve calls until a one-way QUIT, each reply sent with the next wait. */
 static int serve(void *arg)
 {
-	struct shared *sh = arg;
-	struct side *s = &sh->server;
+	struct fipc_sysc *sh = arg;
+	struct fipc_sysc_side *s = &sh->server;
 	unsigned char reply[MAX_LEN];
 	struct fastipc_write_read wr;
 	struct fastipc_cmd cmds[2];
@@ -141,7 +106,7 @@ static int serve(void *arg)
 }
 
 /* Send the commands of one call and read its answer into @r. */
-static int call_write_read(const struct shared *sh, int fd,
+static int call_write_read(const struct fipc_sysc *sh, int fd,
 			   const struct fastipc_cmd *cmds, unsigned int n,
 			   struct fastipc_ret *r)
 {
@@ -163,8 +128,8 @@ static int call_write_read(const struct shared *sh, int fd,
 /* Make ROUNDS calls, each one freeing the previous reply's buffer. */
 static int call(void *arg)
 {
-	struct shared *sh = arg;
-	struct side *s = &sh->client;
+	struct fipc_sysc *sh = arg;
+	struct fipc_sysc_side *s = &sh->client;
 	bool want_inline = sh->len <= FASTIPC_INLINE_MAX;
 	unsigned char payload[MAX_LEN];
 	struct fastipc_cmd cmds[2];
@@ -220,9 +185,7 @@ static int call(void *arg)
 }
 
 FIXTURE(sysc) {
-	struct shared *sh;
-	struct fipc_trace *client;
-	struct fipc_trace *server;
+	struct fipc_sysc *sh;
 	struct fipc_stats base;
 };
 
@@ -240,70 +203,15 @@ FIXTURE_VARIANT_ADD(sysc, area_payload) {
 
 FIXTURE_SETUP(sysc)
 {
-	self->sh = mmap(NULL, sizeof(*self->sh), PROT_READ | PROT_WRITE,
-			MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	ASSERT_NE(MAP_FAILED, self->sh);
-	self->client = malloc(sizeof(*self->client));
-	self->server = malloc(sizeof(*self->server));
-	ASSERT_NE(NULL, self->client);
-	ASSERT_NE(NULL, self->server);
-	self->sh->len = variant->len;
-	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0,
-				self->sh->sock));
+	self->sh = fipc_sysc_create(variant->len);
+	ASSERT_NE(NULL, self->sh);
 	ASSERT_EQ(0, fipc_baseline(&self->base));
 }
 
 FIXTURE_TEARDOWN(sysc)
 {
 	FIPC_EXPECT_BASELINE(self->base, 2000);
-	free(self->client);
-	free(self->server);
-	munmap(self->sh, sizeof(*self->sh));
-}
-
-static void expect_exit_0(struct __test_metadata *_metadata,
-			  const struct fipc_trace *t, const struct side *s,
-			  const char *who)
-{
-	EXPECT_TRUE(WIFEXITED(t->status) && !WEXITSTATUS(t->status))
-		TH_LOG("%s: wait status 0x%x", who, t->status);
-	EXPECT_EQ(0, s->fail)
-		TH_LOG("%s: check at line %d failed (%ld)", who, s->fail,
-		       s->fail_val);
-	EXPECT_EQ(ROUNDS, s->rounds) TH_LOG("%s", who);
-	EXPECT_FALSE(t->overflow) TH_LOG("%s: log full", who);
-}
-
-/*
- * Run the server and the client traced and check what they saw.
- * Return: false when the test must stop (skipped, or failed already).
- */
-static bool run_traced(struct __test_metadata *_metadata, struct shared *sh,
-		       struct fipc_trace *server, struct fipc_trace *client)
-{
-	static int (*const bodies[])(void *) = { serve, call };
-	struct fipc_trace *traces[] = { server, client };
-	unsigned int i;
-	int ret;
-
-	ret = fipc_trace_fork_all(traces, bodies, 2, sh);
-	close(sh->sock[0]);
-	close(sh->sock[1]);
-	if (ret == -EPERM)
-		SKIP(return false, "ptrace of a child not allowed (Yama)");
-	ASSERT_EQ(0, ret);
-	ASSERT_EQ(0, fipc_trace_run(traces, 2));
-	expect_exit_0(_metadata, server, &sh->server, "server");
-	expect_exit_0(_metadata, client, &sh->client, "client");
-	EXPECT_EQ(client->pid, sh->server.sender_pid);
-	for (i = 0; i < ROUNDS; i++) {
-		EXPECT_NE(0, sh->client.txn[i]);
-		EXPECT_EQ(sh->client.txn[i], sh->server.txn[i])
-			TH_LOG("round %u", i);
-		EXPECT_TRUE(!i || sh->client.txn[i] !=
-				  sh->client.txn[i - 1]);
-	}
-	return _metadata->passed;
+	fipc_sysc_destroy(self->sh);
 }
 
 /*
@@ -367,12 +275,12 @@ TEST_F_TIMEOUT(sysc, one_write_read_per_call_and_per_reply, TEST_SECS)
 {
 	bool area = variant->len > FASTIPC_INLINE_MAX;
 
-	if (!run_traced(_metadata, self->sh, self->server, self->client))
+	if (!fipc_sysc_run(_metadata, self->sh, serve, call))
 		return;
-	expect_server_rounds(_metadata, self->server, self->sh->server.fd,
-			     area);
-	expect_client_rounds(_metadata, self->client, self->sh->client.fd,
-			     area, false);
+	expect_server_rounds(_metadata, self->sh->server_trace,
+			     self->sh->server.fd, area);
+	expect_client_rounds(_metadata, self->sh->client_trace,
+			     self->sh->client.fd, area, false);
 }
 
 /*
@@ -384,12 +292,12 @@ TEST_F_TIMEOUT(sysc, split_call_counts_two_write_reads, TEST_SECS)
 	bool area = variant->len > FASTIPC_INLINE_MAX;
 
 	self->sh->split = true;
-	if (!run_traced(_metadata, self->sh, self->server, self->client))
+	if (!fipc_sysc_run(_metadata, self->sh, serve, call))
 		return;
-	expect_server_rounds(_metadata, self->server, self->sh->server.fd,
-			     area);
-	expect_client_rounds(_metadata, self->client, self->sh->client.fd,
-			     area, true);
+	expect_server_rounds(_metadata, self->sh->server_trace,
+			     self->sh->server.fd, area);
+	expect_client_rounds(_metadata, self->sh->client_trace,
+			     self->sh->client.fd, area, true);
 }
 
 TEST_HARNESS_MAIN

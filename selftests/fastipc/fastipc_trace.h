@@ -23,8 +23,11 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/ptrace.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -381,6 +384,128 @@ static inline bool fipc_trace_expect(struct __test_metadata *_metadata,
 		fipc_trace_print(t, first, count);
 	}
 	return ok;
+}
+
+/* ---- a traced client/server pair, for the round-trip counts ------------ */
+
+#define FIPC_SYSC_ROUNDS	32
+
+/**
+ * struct fipc_sysc_side - what one child saw, in memory shared with the test.
+ * @fd: its descriptor of the device.
+ * @fail: source line of its first failed check, 0 for none.
+ * @fail_val: the value that failed it.
+ * @rounds: round trips it completed.
+ * @sender_pid: server: the sender of the calls it served.
+ * @txn: the transaction ID of each round.
+ */
+struct fipc_sysc_side {
+	int fd;
+	int fail;
+	long fail_val;
+	unsigned int rounds;
+	pid_t sender_pid;
+	__u64 txn[FIPC_SYSC_ROUNDS];
+};
+
+/**
+ * struct fipc_sysc - a pair's setup and findings (MAP_SHARED).
+ * @len: payload bytes of every call and reply.
+ * @split: the client sends each CALL and waits for its reply in two
+ *	ioctls (the counter must see it).
+ * @sock: the server sends its node's export fd to the client through it.
+ * @client: the client's findings.
+ * @server: the server's findings.
+ * @client_trace: the test's log of the client (its own memory).
+ * @server_trace: the test's log of the server.
+ */
+struct fipc_sysc {
+	size_t len;
+	bool split;
+	int sock[2];
+	struct fipc_sysc_side client;
+	struct fipc_sysc_side server;
+	struct fipc_trace *client_trace;
+	struct fipc_trace *server_trace;
+};
+
+/* Return: a pair for @len-byte round trips, or NULL. */
+static inline struct fipc_sysc *fipc_sysc_create(size_t len)
+{
+	struct fipc_sysc *sh;
+
+	sh = mmap(NULL, sizeof(*sh), PROT_READ | PROT_WRITE,
+		  MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (sh == MAP_FAILED)
+		return NULL;
+	sh->len = len;
+	sh->client_trace = malloc(sizeof(*sh->client_trace));
+	sh->server_trace = malloc(sizeof(*sh->server_trace));
+	if (!sh->client_trace || !sh->server_trace ||
+	    socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sh->sock)) {
+		free(sh->client_trace);
+		free(sh->server_trace);
+		munmap(sh, sizeof(*sh));
+		return NULL;
+	}
+	return sh;
+}
+
+static inline void fipc_sysc_destroy(struct fipc_sysc *sh)
+{
+	free(sh->client_trace);
+	free(sh->server_trace);
+	munmap(sh, sizeof(*sh));
+}
+
+static inline void fipc_sysc_expect_exit_0(struct __test_metadata *_metadata,
+					   const struct fipc_trace *t,
+					   const struct fipc_sysc_side *s,
+					   const char *who)
+{
+	EXPECT_TRUE(WIFEXITED(t->status) && !WEXITSTATUS(t->status))
+		TH_LOG("%s: wait status 0x%x", who, t->status);
+	EXPECT_EQ(0, s->fail)
+		TH_LOG("%s: check at line %d failed (%ld)", who, s->fail,
+		       s->fail_val);
+	EXPECT_EQ(FIPC_SYSC_ROUNDS, s->rounds) TH_LOG("%s", who);
+	EXPECT_FALSE(t->overflow) TH_LOG("%s: log full", who);
+}
+
+/*
+ * Run @serve and @call as the pair's traced children and check what they
+ * saw: both exited cleanly after every round, the server's calls came from
+ * the client, both saw the same, distinct transaction IDs.
+ * Return: false when the test must stop (skipped, or failed already).
+ */
+static inline bool fipc_sysc_run(struct __test_metadata *_metadata,
+				 struct fipc_sysc *sh, int (*serve)(void *),
+				 int (*call)(void *))
+{
+	int (*const bodies[])(void *) = { serve, call };
+	struct fipc_trace *traces[] = { sh->server_trace, sh->client_trace };
+	unsigned int i;
+	int ret;
+
+	ret = fipc_trace_fork_all(traces, bodies, 2, sh);
+	close(sh->sock[0]);
+	close(sh->sock[1]);
+	if (ret == -EPERM)
+		SKIP(return false, "ptrace of a child not allowed (Yama)");
+	ASSERT_EQ(0, ret);
+	ASSERT_EQ(0, fipc_trace_run(traces, 2));
+	fipc_sysc_expect_exit_0(_metadata, sh->server_trace, &sh->server,
+				"server");
+	fipc_sysc_expect_exit_0(_metadata, sh->client_trace, &sh->client,
+				"client");
+	EXPECT_EQ(sh->client_trace->pid, sh->server.sender_pid);
+	for (i = 0; i < FIPC_SYSC_ROUNDS; i++) {
+		EXPECT_NE(0, sh->client.txn[i]);
+		EXPECT_EQ(sh->client.txn[i], sh->server.txn[i])
+			TH_LOG("round %u", i);
+		EXPECT_TRUE(!i || sh->client.txn[i] != sh->client.txn[i - 1]);
+	}
+	return _metadata->passed;
 }
 
 #endif /* _FASTIPC_TRACE_H */
