@@ -370,7 +370,8 @@ static __always_inline int fastipc_take_work(struct fastipc_thread *thread,
 			continue;
 		}
 		list_del_init(&thread->idle_entry);
-		peer_ok = !thread->waiting;
+		/* A dead peer's list is the drain's (rule 6). */
+		peer_ok = !thread->waiting && !peer->dead;
 		d->from_peer_list = false;
 		w = list_first_entry_or_null(&thread->todo,
 					     struct fastipc_work, entry);
@@ -549,10 +550,12 @@ static size_t fastipc_rec_size(const struct fastipc_ret *rec)
 static __always_inline int fastipc_rec_copy_out(struct fastipc_ret __user *urec,
 						const struct fastipc_ret *rec)
 {
+	size_t len = fastipc_rec_size(rec);	/* no call with access open */
+
 	if (should_fail_usercopy() || !user_access_begin(urec, sizeof(*urec)))
 		return -EFAULT;
-	unsafe_copy_to_user((char __user *)urec, (const char *)rec,
-			    fastipc_rec_size(rec), efault);
+	unsafe_copy_to_user((char __user *)urec, (const char *)rec, len,
+			    efault);
 	user_access_end();
 	return 0;
 efault:

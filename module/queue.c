@@ -62,7 +62,9 @@
  *    every list operation above is under the lock, so that is safe.  A
  *    call off the pending list while its REPLY is built belongs to its
  *    replier, which answers it DEAD_REPLY if the REPLY fails and finds
- *    the peer dead.
+ *    the peer dead.  Once dead, peer->todo is the drain's alone: it holds
+ *    the threads' replies and parked answers between batches, and a
+ *    reader taking one would pop a wait the drain already ended.
  *
  * 7. Replies go to the caller's thread->todo, under the caller's peer
  *    lock, only while that thread still waits for that very call, its

@@ -297,6 +297,115 @@ TEST(dead_peer_sends_nothing)
 	FIPC_EXPECT_BASELINE(base, 3000);
 }
 
+/*
+ * Defect: while the drain of a dead peer answered its list a batch at a
+ * time, the peer's threads still took work from that list: records of a
+ * dead peer, and a thread's reply taken by a thread whose wait the drain
+ * had ended (a NULL dereference in the read phase, found by the fuzzer on
+ * the debug kernel).  Here R waits for a call nobody answers and polls;
+ * the list holds 64 one-ways, then the main thread's answered call, when
+ * the main thread unmaps the area.  R must only ever see EAGAIN, then
+ * EPIPE, until the unmap (and with it the drain) returned.
+ */
+#define DRAIN_ONEWAYS	64
+
+struct drain_reader {
+	int fd;
+	__u32 h;
+	atomic_int waiting;
+	atomic_int stop;
+	int fail;
+	long fail_val;
+	unsigned int records;
+	__u32 op;
+};
+
+static void *drain_reader_main(void *arg)
+{
+	struct drain_reader *d = arg;
+	struct fastipc_ret r;
+	int ret;
+
+	/* Waiting for a call, R takes no work of the peer's list. */
+	ret = fipc_write1(d->fd, fipc_cmd_call(d->h, 2, "y", 1));
+	if (ret) {
+		FIPC_SFAIL(d, ret);
+		return NULL;
+	}
+	atomic_store(&d->waiting, 1);
+	/* Until the unmap returned: EPIPE comes before the drain ends. */
+	while (!atomic_load(&d->stop)) {
+		ret = fipc_read(d->fd, FASTIPC_WR_NONBLOCK, &r, 1);
+		if (ret == -EPIPE || ret == -EAGAIN)
+			continue;
+		if (ret > 0) {
+			d->records++;
+			d->op = r.op;
+		} else {
+			FIPC_SFAIL(d, ret);
+			break;
+		}
+	}
+	return NULL;
+}
+
+TEST(dead_peer_list_is_the_drains)
+{
+	struct drain_reader d;
+	struct fipc_peer s, c;
+	struct fipc_stats base;
+	struct fastipc_ret r;
+	__u32 nc, node, h, i;
+	__u64 id_x = 0;
+	pthread_t t;
+	int round, k;
+
+	ASSERT_EQ(0, fipc_baseline(&base));
+	for (round = 0; round < 8; round++) {
+		ASSERT_EQ(0, fipc_peer_open(&s, AREA));
+		ASSERT_EQ(0, fipc_peer_open(&c, AREA));
+		ASSERT_EQ(0, fipc_node_create(c.fd, 0, COOKIE_S, &nc));
+		memset(&d, 0, sizeof(d));
+		d.fd = s.fd;
+		ASSERT_EQ(0, fipc_share(c.fd, nc, s.fd, &d.h));
+		/* 64 one-ways on the peer's list: nobody of S reads. */
+		for (i = 0; i < DRAIN_ONEWAYS; i++) {
+			ASSERT_EQ(0, fipc_node_create(s.fd, 0, i + 1, &node));
+			ASSERT_EQ(0, fipc_share(s.fd, node, c.fd, &h));
+			ASSERT_EQ(0, fipc_send(c.fd, h, i, "o", 1));
+		}
+		/* Our call X, answered while we do not read: our reply. */
+		ASSERT_EQ(0, fipc_write1(s.fd, fipc_cmd_call(d.h, 1, "x", 1)));
+		ASSERT_EQ(0, pthread_create(&t, NULL, drain_reader_main, &d));
+		for (k = 0; k < 2; k++) {
+			ASSERT_EQ(0, fipc_read_one(c.fd, 0, &r, NULL));
+			ASSERT_EQ(FASTIPC_RET_TRANSACTION, r.op);
+			if (r.code == 1)
+				id_x = r.txn_id;
+		}
+		ASSERT_NE(0, id_x);
+		ASSERT_EQ(0, fipc_write1(c.fd, fipc_cmd_reply(id_x, 3, NULL,
+							      0)));
+		while (!atomic_load(&d.waiting) && !d.fail)
+			fipc_msleep(1);
+		fipc_msleep(5);	/* R polls */
+
+		ASSERT_EQ(0, munmap(s.area, s.size));
+		s.area = NULL;
+		atomic_store(&d.stop, 1);
+		ASSERT_EQ(0, timed_join(t, 20000));
+		EXPECT_EQ(0, d.fail) TH_LOG("line %d: %ld", d.fail, d.fail_val);
+		EXPECT_EQ(0, d.records)
+			TH_LOG("round %d: a dead peer's thread read %u records "
+			       "(last op %u)", round, d.records, d.op);
+		fipc_peer_close(&s);
+		fipc_peer_close(&c);
+		if (d.records || d.fail)
+			break;
+	}
+	FIPC_EXPECT_BASELINE(base, 3000);
+}
+
 /* ---- item 2: a peer whose owner's address space is gone is dead --------- */
 
 /*
