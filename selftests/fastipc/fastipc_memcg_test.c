@@ -157,7 +157,7 @@ FIXTURE_SETUP(memcg)
 	ret = write_file(self->cg, "memory.swap.max", "0");
 	ASSERT_TRUE(!ret || ret == -ENOENT);
 	self->oom_kills = read_key("/proc", "vmstat", "oom_kill");
-	ASSERT_EQ(0, fipc_stats_read(&self->base));
+	ASSERT_EQ(0, fipc_baseline(&self->base));
 }
 
 FIXTURE_TEARDOWN(memcg)

@@ -1004,16 +1004,30 @@ static inline int fipc_wait_child(pid_t pid, unsigned int ms, int *status)
 }
 
 /*
- * Take the counters' baseline.  Return: 0, or -errno when they cannot be
- * read although they should (root); unprivileged, without debugfs, 0 with
- * every value -1 (FIPC_EXPECT_BASELINE then checks nothing).
+ * Take the counters' baseline.  Objects an earlier test left are given up
+ * to 30 s to settle (an exiting process may still be tearing its peers
+ * down), so that the baseline is not a moment of that teardown.
+ * Return: 0, or -errno when they cannot be read although they should
+ * (root); unprivileged, without debugfs, 0 with every value -1
+ * (FIPC_EXPECT_BASELINE then checks nothing).
  */
 static inline int fipc_baseline(struct fipc_stats *base)
 {
+	struct fipc_stats again;
+	int i, ret;
+
 	memset(base, 0xff, sizeof(*base));
 	if (!fipc_debugfs_readable())
 		return 0;
-	return fipc_stats_read(base);
+	ret = fipc_stats_read(base);
+	for (i = 0; !ret && !fipc_stats_zero(base) && i < 300; i++) {
+		fipc_msleep(100);
+		ret = fipc_stats_read(&again);
+		if (ret || fipc_stats_equal(base, &again))
+			break;
+		*base = again;
+	}
+	return ret;
 }
 
 /*
