@@ -233,9 +233,9 @@ static void fastipc_src_done(struct fastipc_src *src)
 /*
  * Copy the payload from the sender's memory to @dst: the one copy.  The
  * destination is bounded by the caller (the inline array for at most
- * FASTIPC_INLINE_MAX bytes, or a buffer of the area allocated for @len),
- * so the hardened-usercopy lookup of the object (a vmap-area search for
- * the area) is skipped; KASAN still checks the access.
+ * FASTIPC_INLINE_MAX bytes, or a buffer of the area allocated for @len);
+ * hardened usercopy still checks it (a slab or vmap-area lookup), on
+ * purpose: the payload's length comes from the sender.
  */
 static int fastipc_src_copy(struct fastipc_src *src, void *dst, size_t len)
 {
