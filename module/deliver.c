@@ -148,7 +148,7 @@ static void fastipc_claim(struct fastipc_thread *thread,
 	struct fastipc_ret *rec = &d->rec;
 	struct fastipc_txn *txn;
 	struct fastipc_node *node;
-	struct fastipc_ref *ref;
+	struct fastipc_death *death;
 
 	lockdep_assert_held(&thread->peer->lock);
 	d->work = w;
@@ -167,12 +167,12 @@ static void fastipc_claim(struct fastipc_thread *thread,
 		d->txn = txn;
 		break;
 	case FASTIPC_WORK_DEAD_NODE:
-		ref = container_of(w, struct fastipc_ref, death_work);
+		death = container_of(w, struct fastipc_death, work);
 		rec->op = FASTIPC_RET_DEAD_NODE;
-		rec->cookie = ref->death_cookie;
-		ref->death = FASTIPC_DEATH_DELIVERED;
-		/* To find the ref again if the record goes back. */
-		d->node = ref->node;
+		rec->cookie = death->cookie;
+		death->state = FASTIPC_DEATH_DELIVERED;
+		/* To find the request again if the record goes back. */
+		d->node = death->node;
 		kref_get(&d->node->kref);
 		break;
 	case FASTIPC_WORK_NODE_RELEASED:

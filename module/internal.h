@@ -58,7 +58,7 @@ extern bool fastipc_inherit_priority;
  * @FASTIPC_WORK_TXN: a transaction for the peer (TRANSACTION record).
  * @FASTIPC_WORK_REPLY: a finished call for its caller (REPLY, DEAD_REPLY or
  *	FAILED_REPLY record, see &fastipc_txn.reply_op).
- * @FASTIPC_WORK_DEAD_NODE: a death notice (&struct fastipc_ref.death_work).
+ * @FASTIPC_WORK_DEAD_NODE: a death notice (&struct fastipc_death.work).
  * @FASTIPC_WORK_NODE_RELEASED: last remote reference gone (node).
  */
 enum fastipc_work_type {
@@ -83,13 +83,16 @@ struct fastipc_work {
  * struct fastipc_prio - a thread's scheduling state, as fastipc lends it.
  * @policy: SCHED_NORMAL, SCHED_BATCH, SCHED_FIFO or SCHED_RR (others are
  *	read but never lent).
- * @prio: the nice value for fair policies, the priority for real-time ones.
+ * @prio: the nice value for fair policies (-20..19), the priority for
+ *	real-time ones (1..99).
  * @reset_on_fork: SCHED_RESET_ON_FORK.
  * @valid: the fields mean something.
+ *
+ * Four bytes: every node carries one.
  */
 struct fastipc_prio {
-	u32 policy;
-	s32 prio;
+	u8 policy;
+	s8 prio;
 	bool reset_on_fork;
 	bool valid;
 };
@@ -263,54 +266,76 @@ struct fastipc_thread {
  * @lock: protects @refs, @remote_refs, @dead and death requests.
  * @owner: owning peer (counted); const.
  * @cookie: owner's value, returned with each transaction; const.
- * @flags: %FASTIPC_NODE_* flags; const.
- * @dead: the owner died; @lock.
  * @refs: &struct fastipc_ref of every peer holding a handle; @lock.
- * @remote_refs: references held by peers other than @owner; @lock.
  * @owner_entry: link in &fastipc_peer.nodes, or .nodes_dead once its owner
  *	died; owner->lock.
  * @released_work: NODE_RELEASED record for the owner; owner->lock.
+ * @remote_refs: references held by peers other than @owner; @lock.
+ * @oneway_held: one-ways to the node on the owner's oneway_held list;
+ *	owner->lock.
+ * @min_prio: with %FASTIPC_NODE_MIN_PRIO, the least its work runs at;
+ *	const.
+ * @flags: %FASTIPC_NODE_* flags (three bits); const.
+ * @dead: the owner died; @lock.
  * @released_queued: @released_work is on the owner's todo list, or read
  *	and not yet answered; owner->lock.
  * @death_done: fastipc_nodes_die() handled the node; owner->lock.
  * @oneway_busy: a one-way to the node is queued or being handled: the
  *	next waits on &fastipc_peer.oneway_held; owner->lock.
- * @oneway_held: one-ways to the node on the owner's oneway_held list;
- *	owner->lock.
- * @min_prio: with %FASTIPC_NODE_MIN_PRIO, the least its work runs at;
- *	const.
+ *
+ * 88 bytes in its own slab cache (node.c): a node costs what a user pays
+ * for a handle to it, so its size is a benchmark figure (bench/handles.c).
+ * The three bit fields share one byte and one lock; @dead, under another
+ * lock, has a byte of its own.
  */
 struct fastipc_node {
 	struct kref kref;
 	spinlock_t lock;		/* @refs, @remote_refs, @dead */
 	struct fastipc_peer *owner;
 	u64 cookie;
-	u32 flags;
-	bool dead;
-	struct list_head refs;
-	unsigned int remote_refs;
+	struct hlist_head refs;
 	struct list_head owner_entry;
 	struct fastipc_work released_work;
-	bool released_queued;
-	bool death_done;
-	bool oneway_busy;
+	unsigned int remote_refs;
 	unsigned int oneway_held;
 	struct fastipc_prio min_prio;
+	u8 flags;
+	bool dead;
+	u8 released_queued:1;
+	u8 death_done:1;
+	u8 oneway_busy:1;
 };
 
 /**
  * enum fastipc_death_state - state of a death request.
- * @FASTIPC_DEATH_NONE: nothing requested.
  * @FASTIPC_DEATH_REQUESTED: requested, owner alive.
  * @FASTIPC_DEATH_QUEUED: the notice is on the holder's todo list (or was
  *	taken off it by the holder's dying peer).
  * @FASTIPC_DEATH_DELIVERED: read by the holder; never sent again.
  */
 enum fastipc_death_state {
-	FASTIPC_DEATH_NONE,
 	FASTIPC_DEATH_REQUESTED,
 	FASTIPC_DEATH_QUEUED,
 	FASTIPC_DEATH_DELIVERED,
+};
+
+/**
+ * struct fastipc_death - a death request of a handle, and its notice.
+ * @work: the DEAD_NODE record, on the holder's todo when queued;
+ *	holder's peer->lock.
+ * @state: &enum fastipc_death_state; node->lock, and the holder's
+ *	peer->lock where it moves to or from QUEUED.
+ * @cookie: cookie of the request; const.
+ * @node: the watched node (the ref's reference); const.
+ *
+ * Allocated by REQUEST_DEATH, freed by CLEAR_DEATH or with its ref: the
+ * few handles that are watched pay for it, not every handle (ref.c).
+ */
+struct fastipc_death {
+	struct fastipc_work work;
+	enum fastipc_death_state state;
+	u64 cookie;
+	struct fastipc_node *node;
 };
 
 /**
@@ -320,21 +345,18 @@ enum fastipc_death_state {
  * @handle: handle number in the holder; const.
  * @count: references the holder has on the handle; peer->refs_lock.
  * @node_entry: link in &fastipc_node.refs; node->lock.
- * @death: &enum fastipc_death_state; node->lock, and peer->lock where it
- *	moves to or from QUEUED.
- * @death_cookie: cookie of the death request; as @death.
- * @death_work: the DEAD_NODE record, on the holder's todo when queued;
- *	peer->lock.
+ * @death: the death request, or NULL; set and cleared under
+ *	peer->refs_lock and node->lock, so either lock lets one read it.
+ *
+ * 48 bytes in its own slab cache (ref.c): a peer may hold max_handles.
  */
 struct fastipc_ref {
 	struct fastipc_node *node;
 	struct fastipc_peer *peer;
 	u32 handle;
 	u32 count;
-	struct list_head node_entry;
-	enum fastipc_death_state death;
-	u64 death_cookie;
-	struct fastipc_work death_work;
+	struct hlist_node node_entry;
+	struct fastipc_death *death;
 };
 
 /**
@@ -498,6 +520,8 @@ int fastipc_handle_export(struct fastipc_peer *peer,
 int fastipc_handle_import(struct fastipc_peer *peer,
 			  struct fastipc_handle_fd *arg);
 bool fastipc_is_own_file(struct file *file);
+int fastipc_node_cache_init(void);
+void fastipc_node_cache_exit(void);
 
 /* ref.c */
 int fastipc_handle_take(struct fastipc_peer *peer, struct fastipc_node *node,
@@ -510,6 +534,8 @@ void fastipc_death_queue_all(struct fastipc_node *node);
 void fastipc_death_untake(struct fastipc_peer *peer, struct fastipc_node *node,
 			  u64 cookie);
 void fastipc_refs_release_all(struct fastipc_peer *peer);
+int fastipc_ref_cache_init(void);
+void fastipc_ref_cache_exit(void);
 
 /* area.c */
 int fastipc_area_mmap(struct fastipc_peer *peer, struct vm_area_struct *vma);

@@ -59,22 +59,37 @@ static int __init fastipc_init(void)
 	ret = fastipc_txn_cache_init();
 	if (ret)
 		return ret;
+	ret = fastipc_node_cache_init();
+	if (ret)
+		goto err_node;
+	ret = fastipc_ref_cache_init();
+	if (ret)
+		goto err_ref;
 	fastipc_debugfs_init();
 	ret = misc_register(&fastipc_misc);
 	if (ret) {
 		pr_err("cannot register misc device: %d\n", ret);
-		fastipc_debugfs_exit();
-		fastipc_txn_cache_exit();
-		return ret;
+		goto err_misc;
 	}
 	pr_info("version %s loaded\n", FASTIPC_VERSION);
 	return 0;
+
+err_misc:
+	fastipc_debugfs_exit();
+	fastipc_ref_cache_exit();
+err_ref:
+	fastipc_node_cache_exit();
+err_node:
+	fastipc_txn_cache_exit();
+	return ret;
 }
 
 static void __exit fastipc_exit(void)
 {
 	misc_deregister(&fastipc_misc);
 	fastipc_debugfs_exit();
+	fastipc_ref_cache_exit();
+	fastipc_node_cache_exit();
 	fastipc_txn_cache_exit();
 }
 

@@ -705,7 +705,7 @@ static int fastipc_drain_batch(struct fastipc_peer *peer,
 							entry))) {
 		list_del_init(&w->entry);
 		if (w->type == FASTIPC_WORK_DEAD_NODE)
-			continue;	/* lives in its ref, stays QUEUED */
+			continue;	/* its request keeps it; stays QUEUED */
 		txn = container_of(w, struct fastipc_txn, work);
 		if (w->type == FASTIPC_WORK_TXN && txn->oneway)
 			fastipc_oneway_uncharge(peer, txn);

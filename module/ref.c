@@ -10,13 +10,19 @@
  *  - A ref holds one reference on its node and sits on node->refs (under
  *    node->lock) from creation to fastipc_ref_free(); it is freed with
  *    refs_lock held, so anything that found it under refs_lock may use it
- *    until it drops the mutex.  Nothing else keeps a pointer to a ref:
- *    its death notice, when queued, is linked to the holder's todo list,
- *    and is unlinked under the holder's peer->lock before the ref goes.
- *  - A death request moves NONE -> REQUESTED (node->lock) -> QUEUED (when
- *    the owner dies; node->lock + holder's peer->lock) -> DELIVERED (read,
- *    holder's peer->lock).  CLEAR_DEATH sets it back to NONE under both.
- *    A notice is queued at most once, so it is delivered exactly once.
+ *    until it drops the mutex.  Nothing else keeps a pointer to a ref.
+ *  - A death request is a &struct fastipc_death of its own, allocated by
+ *    REQUEST_DEATH (one per ref at most, so bounded by max_handles): most
+ *    handles are never watched and do not pay for one.  ref->death is set
+ *    and cleared under refs_lock and node->lock.  The notice, when queued,
+ *    is linked to the holder's todo list; it is unlinked under the
+ *    holder's peer->lock before the request is freed (CLEAR_DEATH, or with
+ *    its ref), so a reader that found it on the list under peer->lock may
+ *    use it until it drops that lock.
+ *  - A request moves REQUESTED (node->lock) -> QUEUED (when the owner
+ *    dies; node->lock + holder's peer->lock) -> DELIVERED (read, holder's
+ *    peer->lock).  A notice is queued at most once, so it is delivered
+ *    exactly once.
  *  - A handle's count is bounded by max_handle_refs, a peer's handles by
  *    max_handles: both are user-controlled lengths, so every walk of them
  *    reschedules.
@@ -25,6 +31,8 @@
 
 #include "internal.h"
 
+static struct kmem_cache *fastipc_ref_cache;
+
 /* The peer's reference to @node, or NULL.  node->lock held. */
 static struct fastipc_ref *fastipc_node_ref_of(struct fastipc_node *node,
 					       struct fastipc_peer *peer)
@@ -32,7 +40,7 @@ static struct fastipc_ref *fastipc_node_ref_of(struct fastipc_node *node,
 	struct fastipc_ref *ref;
 
 	lockdep_assert_held(&node->lock);
-	list_for_each_entry(ref, &node->refs, node_entry)
+	hlist_for_each_entry(ref, &node->refs, node_entry)
 		if (ref->peer == peer)
 			return ref;
 	return NULL;
@@ -86,25 +94,23 @@ int fastipc_handle_take(struct fastipc_peer *peer, struct fastipc_node *node,
 	if (peer->nr_handles >= READ_ONCE(fastipc_max_handles))
 		goto out;
 	ret = -ENOMEM;
-	ref = kzalloc(sizeof(*ref), FASTIPC_GFP);
+	ref = kmem_cache_zalloc(fastipc_ref_cache, FASTIPC_GFP);
 	if (!ref)
 		goto out;
 	ref->node = node;
 	ref->peer = peer;
 	ref->count = 1;
-	ref->death_work.type = FASTIPC_WORK_DEAD_NODE;
-	INIT_LIST_HEAD(&ref->death_work.entry);
 	ret = xa_alloc(&peer->refs, &id, ref, XA_LIMIT(1, U32_MAX - 1),
 		       FASTIPC_GFP);
 	if (ret) {
-		kfree(ref);
+		kmem_cache_free(fastipc_ref_cache, ref);
 		ret = ret == -EBUSY ? -ENOSPC : ret;
 		goto out;
 	}
 	ref->handle = id;
 	kref_get(&node->kref);
 	spin_lock(&node->lock);
-	list_add_tail(&ref->node_entry, &node->refs);
+	hlist_add_head(&ref->node_entry, &node->refs);
 	if (peer != node->owner)
 		node->remote_refs++;
 	spin_unlock(&node->lock);
@@ -152,6 +158,25 @@ static void fastipc_node_queue_released(struct fastipc_node *node)
 	spin_unlock(&owner->lock);
 }
 
+/*
+ * Unlink @ref's death request from the holder's todo list (if queued) and
+ * free it.  refs_lock and node->lock held.
+ */
+static void fastipc_death_free(struct fastipc_ref *ref)
+{
+	struct fastipc_death *death = ref->death;
+	struct fastipc_peer *peer = ref->peer;
+
+	lockdep_assert_held(&peer->refs_lock);
+	lockdep_assert_held(&ref->node->lock);
+	spin_lock(&peer->lock);
+	list_del(&death->work.entry);
+	spin_unlock(&peer->lock);
+	ref->death = NULL;
+	kfree(death);
+	fastipc_stat_dec(FASTIPC_STAT_DEATHS);
+}
+
 /* Free a reference whose count reached zero.  refs_lock held. */
 static void fastipc_ref_free(struct fastipc_ref *ref)
 {
@@ -162,18 +187,14 @@ static void fastipc_ref_free(struct fastipc_ref *ref)
 	xa_erase(&peer->refs, ref->handle);
 	peer->nr_handles--;
 	spin_lock(&node->lock);
-	list_del(&ref->node_entry);
+	hlist_del(&ref->node_entry);
 	if (peer != node->owner && !--node->remote_refs)
 		fastipc_node_queue_released(node);
-	if (ref->death != FASTIPC_DEATH_NONE) {
-		spin_lock(&peer->lock);
-		list_del_init(&ref->death_work.entry);
-		spin_unlock(&peer->lock);
-		fastipc_stat_dec(FASTIPC_STAT_DEATHS);
-	}
+	if (ref->death)
+		fastipc_death_free(ref);
 	spin_unlock(&node->lock);
 	fastipc_stat_dec(FASTIPC_STAT_REFS);
-	kfree(ref);
+	kmem_cache_free(fastipc_ref_cache, ref);
 	fastipc_node_put(node);
 }
 
@@ -220,8 +241,8 @@ static void fastipc_death_queue(struct fastipc_ref *ref)
 
 	lockdep_assert_held(&ref->node->lock);
 	spin_lock(&peer->lock);
-	if (fastipc_queue_peer_work(peer, &ref->death_work))
-		ref->death = FASTIPC_DEATH_QUEUED;
+	if (fastipc_queue_peer_work(peer, &ref->death->work))
+		ref->death->state = FASTIPC_DEATH_QUEUED;
 	spin_unlock(&peer->lock);
 }
 
@@ -236,36 +257,44 @@ void fastipc_death_queue_all(struct fastipc_node *node)
 	spin_lock(&node->lock);
 	node->dead = true;
 	/* One ref per holding peer: as long as the list of open peers. */
-	list_for_each_entry(ref, &node->refs, node_entry)
-		if (ref->death == FASTIPC_DEATH_REQUESTED)
+	hlist_for_each_entry(ref, &node->refs, node_entry)
+		if (ref->death && ref->death->state == FASTIPC_DEATH_REQUESTED)
 			fastipc_death_queue(ref);
 	spin_unlock(&node->lock);
 }
 
 int fastipc_death_request(struct fastipc_peer *peer, u32 handle, u64 cookie)
 {
+	struct fastipc_death *death;
 	struct fastipc_ref *ref;
 	struct fastipc_node *node;
-	int ret = 0;
+	int ret;
 
 	mutex_lock(&peer->refs_lock);
 	ref = fastipc_ref_lookup(peer, handle);
-	if (!ref) {
-		ret = -ENOENT;
+	ret = -ENOENT;
+	if (!ref)
 		goto out;
-	}
+	ret = -EBUSY;
+	if (ref->death)
+		goto out;
+	ret = -ENOMEM;
+	death = kmalloc(sizeof(*death), FASTIPC_GFP);
+	if (!death)
+		goto out;
+	INIT_LIST_HEAD(&death->work.entry);
+	death->work.type = FASTIPC_WORK_DEAD_NODE;
+	death->state = FASTIPC_DEATH_REQUESTED;
+	death->cookie = cookie;
 	node = ref->node;
+	death->node = node;
 	spin_lock(&node->lock);
-	if (ref->death != FASTIPC_DEATH_NONE) {
-		ret = -EBUSY;
-	} else {
-		ref->death = FASTIPC_DEATH_REQUESTED;
-		ref->death_cookie = cookie;
-		fastipc_stat_inc(FASTIPC_STAT_DEATHS);
-		if (node->dead)
-			fastipc_death_queue(ref);
-	}
+	ref->death = death;
+	fastipc_stat_inc(FASTIPC_STAT_DEATHS);
+	if (node->dead)
+		fastipc_death_queue(ref);
 	spin_unlock(&node->lock);
+	ret = 0;
 out:
 	mutex_unlock(&peer->refs_lock);
 	return ret;
@@ -283,12 +312,8 @@ int fastipc_death_clear(struct fastipc_peer *peer, u32 handle, u64 cookie)
 		goto out;
 	node = ref->node;
 	spin_lock(&node->lock);
-	if (ref->death != FASTIPC_DEATH_NONE && ref->death_cookie == cookie) {
-		spin_lock(&peer->lock);
-		list_del_init(&ref->death_work.entry);
-		ref->death = FASTIPC_DEATH_NONE;
-		spin_unlock(&peer->lock);
-		fastipc_stat_dec(FASTIPC_STAT_DEATHS);
+	if (ref->death && ref->death->cookie == cookie) {
+		fastipc_death_free(ref);
 		ret = 0;
 	}
 	spin_unlock(&node->lock);
@@ -314,16 +339,29 @@ void fastipc_death_untake(struct fastipc_peer *peer, struct fastipc_node *node,
 	mutex_lock(&peer->refs_lock);
 	spin_lock(&node->lock);
 	ref = fastipc_node_ref_of(node, peer);
-	if (ref && ref->death == FASTIPC_DEATH_DELIVERED &&
-	    ref->death_cookie == cookie) {
+	if (ref && ref->death && ref->death->state == FASTIPC_DEATH_DELIVERED &&
+	    ref->death->cookie == cookie) {
 		spin_lock(&peer->lock);
 		if (!peer->dead) {
-			ref->death = FASTIPC_DEATH_QUEUED;
-			list_add(&ref->death_work.entry, &peer->todo);
+			ref->death->state = FASTIPC_DEATH_QUEUED;
+			list_add(&ref->death->work.entry, &peer->todo);
 			fastipc_wake_one(peer);
 		}
 		spin_unlock(&peer->lock);
 	}
 	spin_unlock(&node->lock);
 	mutex_unlock(&peer->refs_lock);
+}
+
+int fastipc_ref_cache_init(void)
+{
+	/* The size bench/handles.c reports (with the xarray's slot). */
+	BUILD_BUG_ON(sizeof(struct fastipc_ref) > 48);
+	fastipc_ref_cache = KMEM_CACHE(fastipc_ref, SLAB_ACCOUNT);
+	return fastipc_ref_cache ? 0 : -ENOMEM;
+}
+
+void fastipc_ref_cache_exit(void)
+{
+	kmem_cache_destroy(fastipc_ref_cache);
 }

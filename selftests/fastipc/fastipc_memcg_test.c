@@ -33,10 +33,12 @@
 #define CG_ROOT		"/sys/fs/cgroup"
 #define LIMIT		(8 * FIPC_MIB)	/* memory.max of the flood's cgroup */
 /*
- * No object a flood makes the module allocate takes less than this: a
- * flood of LIMIT / MIN_OBJECT objects that never fails was not charged.
+ * No object a flood makes the module allocate takes less than this (the
+ * smallest is a handle's ref, 48 bytes of its slab cache, plus its slot in
+ * the peer's handle table): a flood of LIMIT / MIN_OBJECT objects that
+ * never fails was not charged.
  */
-#define MIN_OBJECT	64
+#define MIN_OBJECT	48
 #define BOUND		(LIMIT / MIN_OBJECT)
 /* Usage may pass memory.max for a moment (forced and atomic charges). */
 #define SLACK		(FIPC_MIB / 2)
