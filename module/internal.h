@@ -148,6 +148,10 @@ struct fastipc_area {
  *	their granules, as xa_mk_value(); under @lock.
  * @threads: threads by pid; the xarray's own lock for stores, @lock for
  *	what a walk under it reads.
+ * @thread_hint: the thread that last looked itself up, or NULL: a lookup
+ *	that skips @threads.  Set only by the thread it names, cleared by
+ *	whoever takes that thread out of @threads; read under RCU
+ *	(thread.c).
  * @nodes: nodes owned by the peer (&fastipc_node.owner_entry); @lock.
  * @nodes_dead: nodes fastipc_nodes_die() went through, moved off @nodes.
  * @refs: references by handle number (refs_lock; lookups under xa_lock).
@@ -180,6 +184,7 @@ struct fastipc_peer {
 	unsigned int oneway_queued;
 	struct xarray oneway_shares;
 	struct xarray threads;
+	struct fastipc_thread __rcu *thread_hint;
 	struct list_head nodes;
 	struct list_head nodes_dead;
 	struct xarray refs;

@@ -14,6 +14,16 @@
  *    kref_get_unless_zero(); threads are freed after a grace period.  A
  *    looked-up thread's task is only touched once that reference is held
  *    (the thread's reference on the task keeps it alive, RCU does not).
+ *  - peer->thread_hint names a thread in the table, so that a thread
+ *    calling again finds itself without walking the table.  Only the
+ *    thread it names stores it, from fastipc_thread_get(), while the
+ *    thread is in an ioctl of the peer: then nobody else can take it out
+ *    of the table (the reaper takes only threads whose task is exiting or
+ *    whose ID was reused, the release runs when no ioctl does).  Whoever
+ *    takes a thread out clears the hint if it still names that thread,
+ *    before dropping the table's reference: a hint read under RCU points
+ *    at a thread that is not yet freed, and the thread whose task is
+ *    current is still in the table.
  *  - fastipc_thread_exit() runs once per thread (@gone, under peer->lock)
  *    and may race the thread's senders and its peer's death: what it
  *    leaves behind is given back through queue.c, which checks the peer's
@@ -92,13 +102,21 @@ struct fastipc_thread *fastipc_thread_get(struct fastipc_peer *peer)
 	pid_t pid = task_pid_nr(current);
 
 	rcu_read_lock();
+	thread = rcu_dereference(peer->thread_hint);
+	if (likely(thread && thread->task == current &&
+		   kref_get_unless_zero(&thread->kref))) {
+		rcu_read_unlock();
+		return thread;
+	}
 	thread = xa_load(&peer->threads, pid);
 	if (thread && (thread->task != current ||
 		       !kref_get_unless_zero(&thread->kref)))
 		thread = NULL;
 	rcu_read_unlock();
-	if (thread)
+	if (thread) {
+		rcu_assign_pointer(peer->thread_hint, thread);
 		return thread;
+	}
 
 	/* A new thread: first forget the ones that died without a word. */
 	fastipc_threads_reap(peer);
@@ -131,7 +149,27 @@ struct fastipc_thread *fastipc_thread_get(struct fastipc_peer *peer)
 	}
 	kref_get(&thread->kref);	/* the table's reference */
 	fastipc_stat_inc(FASTIPC_STAT_THREADS);
+	rcu_assign_pointer(peer->thread_hint, thread);
 	return thread;
+}
+
+/*
+ * Take @t out of its peer's table and drop the table's reference, unless
+ * someone else did.  The hint goes first: see the rules above.
+ */
+static void fastipc_thread_unlist(struct fastipc_thread *t)
+{
+	struct fastipc_peer *peer = t->peer;
+
+	if (xa_cmpxchg(&peer->threads, t->pid, t, NULL, 0) != t)
+		return;
+	/*
+	 * Only @t stores @t, and not now: another thread's store in between
+	 * turns this into a miss of its next lookup, never a stale hint.
+	 */
+	if (rcu_access_pointer(peer->thread_hint) == t)
+		RCU_INIT_POINTER(peer->thread_hint, NULL);
+	fastipc_thread_put(t);
 }
 
 static void fastipc_thread_free(struct kref *kref)
@@ -194,8 +232,7 @@ void fastipc_thread_exit(struct fastipc_thread *thread)
 	spin_unlock(&peer->lock);
 	fastipc_work_abandon_list(peer, &left);
 	fastipc_prio_restore(thread);
-	if (xa_cmpxchg(&peer->threads, thread->pid, thread, NULL, 0) == thread)
-		fastipc_thread_put(thread);
+	fastipc_thread_unlist(thread);
 }
 
 /**
@@ -214,8 +251,7 @@ void fastipc_threads_release(struct fastipc_peer *peer)
 		fastipc_thread_wait_handoff(t);
 		fastipc_oneway_done(t);
 		fastipc_prio_restore(t);
-		if (xa_cmpxchg(&peer->threads, index, t, NULL, 0) == t)
-			fastipc_thread_put(t);
+		fastipc_thread_unlist(t);
 		fastipc_thread_put(t);
 		index++;
 		cond_resched();
