@@ -10,7 +10,9 @@
 #   deterministic  latency table (one vCPU, -icount), handle scale (both
 #                  on one scheduler path: sched_paths), priority inheritance
 #   wallclock      latency table, priority inheritance (all on CPU 0)
-#   scale          scaling over 2 vCPUs (boot with idle=poll)
+#   scale          scaling over 2 vCPUs, and the latency table up to
+#                  64 KiB with the client on CPU 0 and the servers on CPU 1
+#                  (boot with idle=poll)
 #   smoke          a few round trips of every mechanism, a small handle
 #                  scale and priority run (make check, make bench-smoke)
 mode=${1:-smoke}
@@ -122,6 +124,7 @@ wallclock)
 	;;
 scale)
 	run scale -r 5
+	run latency -l split -S -M 65536 -r 7 -x "$x"
 	;;
 smoke)
 	cpu_note

@@ -15,6 +15,9 @@
  * (bench/floor) as the median over rounds of (this round's median / the
  * reference's median in the same round), so a drift of the host's speed
  * between rounds cancels out.
+ *
+ * Everything runs on CPU 0, or with -S the servers on CPU 1 and the client
+ * on CPU 0: every round trip then crosses CPUs twice.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -93,8 +96,9 @@ struct cell {
 static void latency_usage(void)
 {
 	fprintf(stderr,
-		"usage: fastipc-bench latency [-q] [-r ROUNDS] [-x FACTOR]\n"
+		"usage: fastipc-bench latency [-q] [-S] [-r ROUNDS] [-x FACTOR]\n"
 		"       [-M MAXSIZE] [-l LABEL] [-m MECH] [-X SEQ [-D req|rep]]\n"
+		"  -S       servers on CPU 1, the client on CPU 0 (else all on 0)\n"
 		"  -m MECH  run only this mechanism (repeatable)\n"
 		"  -X SEQ   send round trip SEQ with one wrong byte (must fail)\n"
 		"  -D DIR   in the request (req, default) or the reply (rep)\n");
@@ -122,15 +126,18 @@ int cmd_latency(int argc, char **argv)
 	double factor = 1.0;
 	uint64_t seq = 1;
 	int opt, ret, pipe_i = 2, binder_i = 1, futex_i = 6, floor_i = 7;
-	bool quick = false;
+	bool quick = false, split = false;
 
-	while ((opt = getopt(argc, argv, "qr:x:M:l:m:X:D:")) != -1) {
+	while ((opt = getopt(argc, argv, "qSr:x:M:l:m:X:D:")) != -1) {
 		switch (opt) {
 		case 'q':
 			quick = true;
 			iters = iters_quick;
 			rounds = 2;
 			maxsize = MIB;
+			break;
+		case 'S':
+			split = true;
 			break;
 		case 'r':
 			rounds = (unsigned int)atoi(optarg);
@@ -161,8 +168,9 @@ int cmd_latency(int argc, char **argv)
 	}
 	if (!rounds || factor <= 0)
 		latency_usage();
-	if (pin_cpu(0))
-		note("cannot pin to CPU 0: %s", strerror(errno));
+	/* The servers, forked by the setups below, inherit this. */
+	if (pin_cpu(split ? 1 : 0))
+		note("cannot pin to CPU %d: %s", split, strerror(errno));
 	msg_corrupt(bad_seq, bad_dir);
 
 	srv = shared_alloc(NMECH * sizeof(*srv));
@@ -192,13 +200,16 @@ int cmd_latency(int argc, char **argv)
 			mechs[k].max_size = 0;
 		}
 	}
+	if (split && pin_cpu(0))
+		note("cannot pin to CPU 0: %s", strerror(errno));
 	if (msg_init(fmax))
 		die("out of memory");
 	/* From now on a server that exits is a failure. */
 	signal(SIGCHLD, on_sigchld);
 
-	printf("%s meta cmd=latency label=%s rounds=%u quick=%d factor=%g\n",
+	printf("%s meta cmd=latency label=%s rounds=%u quick=%d factor=%g",
 	       OUT_TAG, label, rounds, quick, factor);
+	printf(" split=%d\n", split);
 	for (k = 0; k < NMECH; k++)
 		for (si = 0; si < NSIZE; si++) {
 			n = (unsigned int)(iters[si] * factor + 0.5);

@@ -294,8 +294,10 @@ def main():
     titles = {"deterministic": "deterministic mode (QEMU -icount shift=0, "
               "1 vCPU): 1 ns = 1 guest instruction",
               "wallclock": "wall-clock mode (QEMU TCG, 2 vCPUs, client and "
-              "server pinned to CPU 0)"}
-    for mode in ("deterministic", "wallclock"):
+              "server pinned to CPU 0)",
+              "wallclock-idle-poll": "wall-clock mode, split (QEMU TCG, 2 "
+              "vCPUs, idle=poll, client on CPU 0, servers on CPU 1)"}
+    for mode in ("deterministic", "wallclock", "wallclock-idle-poll"):
         if res["latency"].get(mode):
             lines += lat_table(res["latency"][mode], titles[mode]) + [""]
     for mode, rows in res["scale"].items():
