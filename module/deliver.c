@@ -396,8 +396,12 @@ static __always_inline int fastipc_take_work(struct fastipc_thread *thread,
 					      ETIMEDOUT);
 			return 1;
 		}
-		if (peer_ok && thread->boosted) {
-			/* Back to our own priority before waiting or leaving. */
+		if (peer_ok && thread->boosted && !fastipc_served_id(thread)) {
+			/*
+			 * Serving nothing: back to our own priority before
+			 * waiting or leaving.  A thread that still serves a
+			 * call (it read on past it) keeps what the call lent.
+			 */
 			spin_unlock(&peer->lock);
 			fastipc_prio_restore(thread);
 			spin_lock(&peer->lock);

@@ -102,6 +102,7 @@ struct srv {
 	srv_handler_t handler;
 	int setup_nice;		/* the thread's own nice value */
 	bool drop_cap;		/* the thread drops CAP_SYS_NICE first */
+	bool read_ahead;	/* reads with room for two records */
 	int fail;
 	long fail_val;
 	unsigned int served;
@@ -114,6 +115,28 @@ struct srv {
 	__u32 back;		/* another one, for recursion */
 	void *ctx;
 };
+
+/*
+ * The next record.  With read_ahead the read has room for two, as
+ * libfastipc's loop reads: the module then reads on past a call without
+ * blocking.  The tests send one call at a time, so a second record can
+ * only be the SPAWN_LOOPER advice that follows a call.
+ */
+static int srv_read(struct srv *s, struct fastipc_ret *r)
+{
+	struct fastipc_ret two[2];
+	int n;
+
+	if (!s->read_ahead)
+		return fipc_read_one(s->p.fd, 0, r, NULL);
+	n = fipc_read(s->p.fd, 0, two, 2);
+	if (n < 0)
+		return n;
+	if (n == 2 && two[1].op != FASTIPC_RET_SPAWN_LOOPER)
+		return -EIO;
+	*r = two[0];
+	return 0;
+}
 
 static void *srv_main(void *arg)
 {
@@ -131,11 +154,13 @@ static void *srv_main(void *arg)
 		FIPC_SFAIL(s, 0);
 	fipc_signal(s->note[1], 'R');
 	for (;;) {
-		ret = fipc_read_one(s->p.fd, 0, &r, NULL);
+		ret = srv_read(s, &r);
 		if (ret) {
 			FIPC_SFAIL(s, ret);
 			break;
 		}
+		if (r.op == FASTIPC_RET_SPAWN_LOOPER)
+			continue;
 		if (r.op != FASTIPC_RET_TRANSACTION) {
 			FIPC_SFAIL(s, r.op);
 			continue;
@@ -303,6 +328,28 @@ TEST_F(prio, nice_is_lent_and_restored)
 	ASSERT_EQ(0, call_state(self->c.fd, self->h, &st));
 	EXPECT_STATE(st, SCHED_OTHER, 0, 0);
 	FIPC_EXPECT_STAT(boosts + 1, "prio_boosts");
+}
+
+/*
+ * A server that reads with room for two records took the call, found no
+ * second one and was restored to its own nice before it ran the handler
+ * (the module restored a boosted thread that found no work without asking
+ * whether it still served a call).
+ */
+TEST_F(prio, nice_is_kept_while_the_read_goes_on_past_the_call)
+{
+	struct pstate st, after;
+
+	REQUIRE_NICE();
+	self->s.read_ahead = true;
+	ASSERT_EQ(0, setup_srv(_metadata, self, 0, 0, 0));
+	ASSERT_EQ(0, fipc_wait_sleeping(self->s.tid));
+	ASSERT_EQ(0, set_other(-5));
+	ASSERT_EQ(0, call_state(self->c.fd, self->h, &st));
+	EXPECT_STATE(st, SCHED_OTHER, 0, -5);
+	pstate_of(self->s.tid, &after);
+	EXPECT_STATE(after, SCHED_OTHER, 0, 0);
+	FIPC_EXPECT_STAT(0, "boosted");
 }
 
 TEST_F(prio, rt_is_lent_to_nodes_that_opt_in)
