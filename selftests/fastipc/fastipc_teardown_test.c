@@ -244,22 +244,25 @@ FIXTURE_TEARDOWN(td)
 
 TEST_F_TIMEOUT(td, large_peer_tears_down_linearly, 900)
 {
-	struct td_result half, full, again;
+	struct td_result half, full;
+	int pair;
 
-	td_run(_metadata, self->n / 2, variant->kill_it, &half);
-	td_run(_metadata, self->n, variant->kill_it, &full);
-	if (full.ms >= 4 * half.ms + 1.0) {
-		/* The host may have been busy: the best of two of each. */
-		td_run(_metadata, self->n / 2, variant->kill_it, &again);
-		if (again.ms < half.ms)
-			half = again;
-		td_run(_metadata, self->n, variant->kill_it, &again);
-		if (again.ms < full.ms)
-			full = again;
+	/*
+	 * Loosely linear: twice the objects, less than four times the time,
+	 * in one pair of runs back to back.  The host may have been busy
+	 * during a pair: up to three pairs.  (Taking the best half and the
+	 * best full of different pairs compared a lucky run with an unlucky
+	 * one: 140 ms against 758 ms, where the other pair took 286 against
+	 * 993.)
+	 */
+	for (pair = 0; pair < 3; pair++) {
+		td_run(_metadata, self->n / 2, variant->kill_it, &half);
+		td_run(_metadata, self->n, variant->kill_it, &full);
+		if (full.ms < 4 * half.ms + 1.0)
+			break;
 	}
-	/* Loosely linear: twice the objects, less than four times the time. */
 	EXPECT_GT(4 * half.ms + 1.0, full.ms)
-		TH_LOG("N/2: %.1f ms, N: %.1f ms", half.ms, full.ms);
+		TH_LOG("last pair: N/2: %.1f ms, N: %.1f ms", half.ms, full.ms);
 }
 
 TEST_HARNESS_MAIN
