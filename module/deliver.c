@@ -287,7 +287,13 @@ static void fastipc_time_out(struct fastipc_thread *thread,
 	d->rec.txn_id = thread->waiting_id;
 	d->rec.code = ETIMEDOUT;
 	d->rec.reason = FASTIPC_REASON_TIMED_OUT;
-	/* The reply, if it ever comes, finds nobody waiting: dropped. */
+	/*
+	 * The reply, if it ever comes, finds nobody waiting: dropped.  Until
+	 * then the call still waits in (or is served by) its server: counted
+	 * against the peer's calls_unanswered.
+	 */
+	thread->waiting->timed_out = true;
+	thread->peer->calls_unanswered++;
 	fastipc_wait_pop(thread);
 }
 
@@ -323,15 +329,23 @@ static __always_inline bool fastipc_woken(struct fastipc_thread *thread,
 static __always_inline int fastipc_wait_work(struct fastipc_thread *thread,
 					     bool idle, unsigned int gen)
 {
-	ktime_t deadline = READ_ONCE(thread->deadline);
+	ktime_t deadline = READ_ONCE(thread->deadline), left;
 	int ret;
 
 	if (!deadline || !READ_ONCE(thread->waiting))
 		return wait_event_interruptible(thread->wait,
 						fastipc_woken(thread, idle, gen));
+	/*
+	 * The deadline may have passed since the caller looked: back to it,
+	 * which times the call out.  A negative relative timeout would never
+	 * expire (hrtimer's ktime_add_safe() takes it for an overflow).
+	 */
+	left = ktime_sub(deadline, ktime_get());
+	if (left <= 0)
+		return 0;
 	ret = wait_event_interruptible_hrtimeout(thread->wait,
 						 fastipc_woken(thread, idle, gen),
-						 ktime_sub(deadline, ktime_get()));
+						 left);
 	return ret == -ETIME ? 0 : ret;
 }
 

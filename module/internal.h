@@ -144,6 +144,8 @@ struct fastipc_area {
  *	to be done (queue.c); under @lock.
  * @oneway_queued: one-ways queued to the peer and not yet read, on any
  *	list; under @lock.
+ * @calls_unanswered: calls of the peer's threads that timed out and that
+ *	their servers have not answered yet (&fastipc_txn.timed_out); @lock.
  * @oneway_shares: per sending peer (@id) its part of @oneway_queued and of
  *	their granules, as xa_mk_value(); under @lock.
  * @threads: threads by pid; the xarray's own lock for stores, @lock for
@@ -182,6 +184,7 @@ struct fastipc_peer {
 	u64 pending_seq;
 	struct list_head oneway_held;
 	unsigned int oneway_queued;
+	unsigned int calls_unanswered;
 	struct xarray oneway_shares;
 	struct xarray threads;
 	struct fastipc_thread __rcu *thread_hint;
@@ -412,6 +415,9 @@ struct fastipc_msg {
  *	to->lock.
  * @lend: the priority lent to the thread serving it (prio.c).
  * @handoff: handed to an idle thread already raised to @lend; to->lock.
+ * @timed_out: its caller stopped waiting at its deadline; counted in
+ *	from_peer->calls_unanswered until it is answered (and dropped);
+ *	from_peer->lock.
  * @share_granules: one-ways: area granules charged to the sender's share.
  * @reply_op: %FASTIPC_RET_REPLY, %FASTIPC_RET_DEAD_REPLY or
  *	%FASTIPC_RET_FAILED_REPLY once answered.
@@ -427,6 +433,7 @@ struct fastipc_txn {
 	u64 id;
 	bool oneway;
 	bool handoff;
+	bool timed_out;
 	u64 code;
 	struct fastipc_node *node;
 	struct fastipc_thread *from;

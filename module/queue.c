@@ -548,6 +548,8 @@ void fastipc_queue_reply(struct fastipc_txn *txn)
 		caller->waiting = NULL;
 		caller->wait_depth = 0;
 	}
+	if (txn->timed_out)
+		peer->calls_unanswered--;
 	spin_unlock(&peer->lock);
 	fastipc_msg_discard(peer, &txn->msg);
 	fastipc_txn_free(txn);

@@ -41,6 +41,7 @@ static struct fastipc_txn *fastipc_txn_alloc(struct fastipc_thread *thread)
 	txn->id = 0;
 	txn->oneway = false;
 	txn->handoff = false;
+	txn->timed_out = false;
 	txn->from = NULL;
 	txn->outer = NULL;
 	txn->depth = 0;
@@ -438,6 +439,16 @@ int fastipc_txn_send(struct fastipc_thread *thread,
 		return -EPIPE;
 	if (!oneway && thread->waiting && !fastipc_may_call_again(thread))
 		return -EBUSY;
+	/*
+	 * Calls its threads gave up on wait in their servers like one-ways:
+	 * a peer may leave as many of them unanswered as one-ways queued.
+	 * A lockless hint: concurrent callers may pass it by one each.
+	 */
+	if (!oneway && unlikely(READ_ONCE(peer->calls_unanswered) >=
+				READ_ONCE(fastipc_max_oneway))) {
+		*reason = FASTIPC_REASON_UNANSWERED;
+		return -ENOSPC;
+	}
 	node = fastipc_handle_node(peer, cmd->handle);
 	if (!node)
 		return -ENOENT;

@@ -200,6 +200,11 @@ const char *fastipc_strreason(unsigned int reason)
 		[FASTIPC_REASON_REPLIED_ERROR] = "server replied with an error",
 		[FASTIPC_REASON_ONEWAY_BUDGET] = "one-way budget exceeded",
 		[FASTIPC_REASON_TIMED_OUT] = "deadline passed",
+		[FASTIPC_REASON_SENDER_SHARE] =
+			"sender's share of the one-way budget exceeded",
+		[FASTIPC_REASON_HANDLE_LIMIT] = "receiver at its handle limit",
+		[FASTIPC_REASON_UNANSWERED] =
+			"too many timed-out calls unanswered",
 	};
 
 	if (reason >= sizeof(names) / sizeof(*names))

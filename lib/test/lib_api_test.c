@@ -189,12 +189,17 @@ TEST(open_errors)
 
 TEST(strreason)
 {
+	unsigned int r;
+
 	EXPECT_STREQ("none", fastipc_strreason(FASTIPC_REASON_NONE));
 	EXPECT_STREQ("deadline passed",
 		     fastipc_strreason(FASTIPC_REASON_TIMED_OUT));
 	EXPECT_STREQ("server replied with an error",
 		     fastipc_strreason(FASTIPC_REASON_REPLIED_ERROR));
 	EXPECT_STREQ("unknown", fastipc_strreason(1000));
+	/* Every reason the module can give has a name. */
+	for (r = 0; r <= FASTIPC_REASON_UNANSWERED; r++)
+		EXPECT_STRNE("unknown", fastipc_strreason(r));
 }
 
 static int null_handler(struct fastipc_txn *txn, void *cookie)

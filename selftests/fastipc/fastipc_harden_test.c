@@ -255,6 +255,114 @@ TEST(munmap_kills_the_peer)
 }
 
 /*
+ * Defect: a deadline that passed between the read phase's check and its
+ * sleep went to the hrtimer as a negative relative time, which hrtimer
+ * takes for an overflow: the caller then slept until a reply came, for
+ * ever when the server never reads (found with the tracepoints).  Calls
+ * with deadlines 0 to 49 us ahead land in that window now and then; each
+ * must end, timed out, soon after its deadline.
+ */
+TEST(deadline_passing_just_before_the_wait_still_ends_the_call)
+{
+	unsigned int i, n = 1000, late = 0;
+	long max = fipc_param_get("max_oneway");
+	struct fipc_stats base;
+	struct fipc_peer s, c;
+	struct fastipc_ret r;
+	__u32 node, h;
+
+	ASSERT_EQ(0, fipc_baseline(&base));
+	ASSERT_EQ(0, fipc_peer_open(&s, AREA));
+	ASSERT_EQ(0, fipc_peer_open(&c, AREA));
+	ASSERT_EQ(0, fipc_node_create(s.fd, 0, COOKIE_S, &node));
+	ASSERT_EQ(0, fipc_share(s.fd, node, c.fd, &h));
+	/* Below the bound of the next test. */
+	ASSERT_LT(0, max);
+	n = n < max ? n : (unsigned int)max;
+	for (i = 0; i < n; i++) {
+		struct fastipc_cmd call = fipc_cmd_call(h, 1, NULL, 0);
+
+		call.flags = FASTIPC_TXN_DEADLINE;
+		call.arg = fipc_now_ns() + (i % 50) * 1000ULL;
+		/* Nobody reads s: only the deadline ends this. */
+		ASSERT_EQ(0, fipc_transact(c.fd, &call, 1, &r));
+		ASSERT_EQ(FASTIPC_RET_FAILED_REPLY, r.op);
+		ASSERT_EQ(ETIMEDOUT, r.code);
+		ASSERT_EQ(FASTIPC_REASON_TIMED_OUT, r.reason);
+		late += fipc_now_ns() > call.arg + 2000000000ULL;
+	}
+	EXPECT_EQ(0, late);
+	fipc_peer_close(&c);
+	fipc_peer_close(&s);
+	FIPC_EXPECT_BASELINE(base, 3000);
+}
+
+/* A CALL to @h whose deadline has passed already: 0 or -errno, reason. */
+static int call_expired(int fd, __u32 h, struct fastipc_ret *r, __u32 *reason)
+{
+	struct fastipc_cmd call = fipc_cmd_call(h, 1, NULL, 0);
+	struct fastipc_write_read wr;
+	int ret;
+
+	call.flags = FASTIPC_TXN_DEADLINE;
+	call.arg = 1;
+	ret = fipc_wr(fd, 0, &call, 1, r, 1, &wr);
+	*reason = wr.reason;
+	if (!ret && r->op != FASTIPC_RET_FAILED_REPLY)
+		ret = -EPROTO;
+	return ret;
+}
+
+/*
+ * Defect: a call that timed out stays queued in its server until read, and
+ * the caller may call again at once: one thread made a server that never
+ * reads hold any number of calls (2000 in a row, found while testing the
+ * deadline fix above), as if one-ways had no budget.  A peer may have
+ * max_oneway such calls unanswered; the next CALL is refused (ENOSPC,
+ * reason UNANSWERED) until their servers answer them or die.
+ */
+TEST(timed_out_calls_left_in_servers_are_bounded)
+{
+	long max = fipc_param_get("max_oneway");
+	struct fipc_peer s, s2, c;
+	struct fipc_stats base;
+	struct fastipc_ret r;
+	__u32 node, node2, h, h2, reason;
+	long i;
+	int ret = 0;
+
+	ASSERT_LT(0, max);
+	ASSERT_EQ(0, fipc_baseline(&base));
+	ASSERT_EQ(0, fipc_peer_open(&s, AREA));
+	ASSERT_EQ(0, fipc_peer_open(&s2, AREA));
+	ASSERT_EQ(0, fipc_peer_open(&c, AREA));
+	ASSERT_EQ(0, fipc_node_create(s.fd, 0, COOKIE_S, &node));
+	ASSERT_EQ(0, fipc_node_create(s2.fd, 0, COOKIE_S, &node2));
+	ASSERT_EQ(0, fipc_share(s.fd, node, c.fd, &h));
+	ASSERT_EQ(0, fipc_share(s2.fd, node2, c.fd, &h2));
+	for (i = 0; i < 2 * max; i++) {
+		ret = call_expired(c.fd, h, &r, &reason);
+		if (ret)
+			break;
+		ASSERT_EQ(ETIMEDOUT, r.code);
+	}
+	EXPECT_EQ(max, i);
+	EXPECT_EQ(-ENOSPC, ret);
+	EXPECT_EQ(FASTIPC_REASON_UNANSWERED, reason);
+	/* The bound is the caller's, whatever the target. */
+	EXPECT_EQ(-ENOSPC, call_expired(c.fd, h2, &r, &reason));
+	/* One-ways are budgeted on their own. */
+	EXPECT_EQ(0, fipc_send(c.fd, h2, 2, NULL, 0));
+	/* The server dies: its calls are answered (dropped), room again. */
+	fipc_peer_close(&s);
+	EXPECT_EQ(0, call_expired(c.fd, h2, &r, &reason));
+	EXPECT_EQ(ETIMEDOUT, r.code);
+	fipc_peer_close(&c);
+	fipc_peer_close(&s2);
+	FIPC_EXPECT_BASELINE(base, 3000);
+}
+
+/*
  * Defect: a thread of a dead peer could still CALL a live node.  The reply
  * was dropped (nobody can read it) and freed, but the thread still "waited"
  * for it: its next read timed the freed call out (KASAN use-after-free,

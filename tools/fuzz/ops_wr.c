@@ -28,7 +28,8 @@ static void fz_build_call(struct fz_thread *t, unsigned int i, bool busy)
 {
 	struct fastipc_cmd *c = &t->cmds[i];
 	struct fz_rng *r = &t->r;
-	fz_emask e = FZ_E_BASE | FZ_E(ENOENT);
+	/* ENOSPC: max_oneway of our calls timed out and are unanswered. */
+	fz_emask e = FZ_E_BASE | FZ_E(ENOENT) | FZ_E(ENOSPC);
 	bool valid, far;
 
 	memset(c, 0, sizeof(*c));
@@ -625,7 +626,7 @@ void fz_op_batch(struct fz_thread *t)
 			wr.flags |= 1U << (1 + fz_below(&t->r, 31));
 			break;
 		case 1:
-			wr.reason = 1 + fz_below(&t->r, 9);
+			wr.reason = 1 + fz_below(&t->r, 10);
 			break;
 		case 2:
 			wr.write_size += 1 + fz_below(&t->r, 79);

@@ -420,7 +420,7 @@ static void fz_rx_reply(struct fz_thread *t, const struct fastipc_ret *r)
 		} else if (r->reason == FASTIPC_REASON_REPLIED_ERROR) {
 			if (!r->code || r->code > 4095)
 				fz_rec_bad(t, r, "REPLIED_ERROR with a bad errno");
-		} else if (r->reason > FASTIPC_REASON_HANDLE_LIMIT ||
+		} else if (r->reason > FASTIPC_REASON_UNANSWERED ||
 			   r->reason == FASTIPC_REASON_NONE) {
 			fz_rec_bad(t, r, "FAILED_REPLY with a bad reason");
 		}

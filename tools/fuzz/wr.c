@@ -310,7 +310,7 @@ int fz_wr_ex(struct fz_thread *t, struct fastipc_write_read *wr,
 			rexp |= FZ_E(EFAULT);
 		fz_result(FZ_SITE_READ, err, rexp, NULL);
 	}
-	if (err && wr->reason > FASTIPC_REASON_HANDLE_LIMIT)
+	if (err && wr->reason > FASTIPC_REASON_UNANSWERED)
 		fz_finding(FZ_F_RECORD, "WRITE_READ reason %u out of range",
 			   wr->reason);
 	if (wr->write_consumed > in.write_size ||

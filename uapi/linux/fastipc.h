@@ -282,6 +282,9 @@ enum fastipc_ret_op {
  * @FASTIPC_REASON_SENDER_SHARE: the sending peer already holds half of the
  *	receiver's one-way budget (count or bytes): others keep the rest.
  * @FASTIPC_REASON_HANDLE_LIMIT: the receiver is at its handle limit.
+ * @FASTIPC_REASON_UNANSWERED: a CALL was refused: the caller's peer has
+ *	%max_oneway calls that timed out and that their servers have not
+ *	answered yet.
  */
 enum fastipc_reason {
 	FASTIPC_REASON_NONE,
@@ -292,7 +295,8 @@ enum fastipc_reason {
 	FASTIPC_REASON_ONEWAY_BUDGET,
 	FASTIPC_REASON_TIMED_OUT,
 	FASTIPC_REASON_SENDER_SHARE,
-	FASTIPC_REASON_HANDLE_LIMIT
+	FASTIPC_REASON_HANDLE_LIMIT,
+	FASTIPC_REASON_UNANSWERED
 };
 
 /**
