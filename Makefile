@@ -28,6 +28,8 @@
 #   make install         module + headers + udev rule + libfastipc (DESTDIR,
 #                        PREFIX)
 #   make install-lib     libfastipc only: library, headers, pkg-config, man
+#   make dist            fastipc-$(VERSION).tar.gz (DISTDIR, default build/),
+#                        a release tarball that "dkms add" builds
 
 VERSION := $(shell cat VERSION)
 BUILD ?= $(CURDIR)/build
@@ -96,10 +98,16 @@ uapi-check:
 	printf '#include <linux/fastipc.h>\nint main(void) { return 0; }\n' | \
 		$(CC) -std=c90 -pedantic -Wall -Werror -Iuapi -x c -o /dev/null -
 
-dkms.conf: dkms.conf.in VERSION
-	sed 's/@VERSION@/$(VERSION)/' $< >$@
+# The release tarball: every file git tracks, as the tree has it, under
+# fastipc-$(VERSION)/.  "dkms add" of the unpacked directory builds it.
+DISTDIR ?= $(BUILD)
+dist:
+	@mkdir -p $(DISTDIR)
+	git ls-files -z | tar --null -T - --transform 's,^,fastipc-$(VERSION)/,' \
+		--owner=0 --group=0 -czf $(DISTDIR)/fastipc-$(VERSION).tar.gz
+	@echo "wrote $(DISTDIR)/fastipc-$(VERSION).tar.gz"
 
-dkms-check: dkms.conf
+dkms-check:
 	$(TOOLS)/dkms-check.sh
 
 check:
@@ -147,8 +155,8 @@ install: module install-lib
 	-[ -n "$(DESTDIR)" ] || ldconfig
 
 clean:
-	rm -rf $(BUILD) dkms.conf
+	rm -rf $(BUILD)
 
 .PHONY: all module selftests lib lib-tests examples install-lib uapi-check \
-	checkpatch dkms-check check check-debug bench bench-build bench-smoke bench-floor \
+	checkpatch dist dkms-check check check-debug bench bench-build bench-smoke bench-floor \
 	bench-profile fuzz-build fuzz install clean
