@@ -25,8 +25,10 @@
 #                        KVER=release (default: Debian's 6.1), DEBUG=1 for
 #                        the cached KASAN/lockdep kernel, FUZZ_ARGS=more
 #                        options; see Documentation/dev-tools/testing.rst
-#   make install         module + headers + udev rule + libfastipc (DESTDIR,
-#                        PREFIX)
+#   make install         module (signed with SIGN_KEY/SIGN_CERT when
+#                        readable), udev rule, modules-load.d entry,
+#                        libfastipc and its headers (DESTDIR, PREFIX)
+#   make uninstall       remove all of that again (same variables)
 #   make install-lib     libfastipc only: library, headers, pkg-config, man
 #   make dist            fastipc-$(VERSION).tar.gz (DISTDIR, default build/),
 #                        a release tarball that "dkms add" builds
@@ -146,17 +148,46 @@ fuzz:
 	N='$(N)' SEED='$(SEED)' TIME='$(TIME)' KVER='$(KVER)' DEBUG='$(DEBUG)' \
 		FUZZ_ARGS='$(FUZZ_ARGS)' BUILD='$(BUILD)' $(TOOLS)/fuzz/run.sh
 
+# The module goes to /lib/modules/$(KVER)/extra/fastipc.ko.  It is signed
+# (for UEFI Secure Boot) when SIGN_KEY and SIGN_CERT are readable: by
+# default the key DKMS signs with, enrolled with "mokutil --import".
+# Otherwise it is installed unsigned, as a kernel without enforced
+# signatures loads it.
+MODDIR := /lib/modules/$(KVER)/extra
+SIGN_KEY ?= /var/lib/dkms/mok.key
+SIGN_CERT ?= /var/lib/dkms/mok.pub
+SIGN_HASH = $(or $(shell sed -n 's/^CONFIG_MODULE_SIG_HASH=//p' \
+		$(KDIR)/include/config/auto.conf | tr -d '"'),sha256)
+MODULESLOADDIR ?= /etc/modules-load.d
+
 install: module install-lib
-	$(MAKE) -C $(KDIR) M=$(KOBJ) INSTALL_MOD_DIR=extra \
-		$(if $(DESTDIR),INSTALL_MOD_PATH=$(DESTDIR)) modules_install
-	install -D -m 0644 uapi/linux/fastipc.h $(DESTDIR)$(INCLUDEDIR)/linux/fastipc.h
+	install -d $(DESTDIR)$(MODDIR)
+	if [ -r "$(SIGN_KEY)" ] && [ -r "$(SIGN_CERT)" ]; then \
+		$(KDIR)/scripts/sign-file $(SIGN_HASH) $(SIGN_KEY) \
+			$(SIGN_CERT) $(KOBJ)/module/fastipc.ko \
+			$(DESTDIR)$(MODDIR)/fastipc.ko && \
+		echo "fastipc.ko signed with $(SIGN_KEY)"; \
+	else \
+		install -m 0644 $(KOBJ)/module/fastipc.ko $(DESTDIR)$(MODDIR)/ && \
+		echo "fastipc.ko not signed (no readable SIGN_KEY, SIGN_CERT)"; \
+	fi
 	install -D -m 0644 udev/60-fastipc.rules $(DESTDIR)$(UDEVDIR)/60-fastipc.rules
-	-[ -n "$(DESTDIR)" ] || depmod -a $(KVER)
-	-[ -n "$(DESTDIR)" ] || ldconfig
+	install -D -m 0644 modules-load.d/fastipc.conf \
+		$(DESTDIR)$(MODULESLOADDIR)/fastipc.conf
+	[ -n "$(DESTDIR)" ] || depmod -a $(KVER)
+	[ -n "$(DESTDIR)" ] || ldconfig
+
+# Everything "make install" put there, with the same variables.
+uninstall:
+	$(LIB_MAKE) uninstall
+	rm -f $(DESTDIR)$(MODDIR)/fastipc.ko $(DESTDIR)$(UDEVDIR)/60-fastipc.rules \
+		$(DESTDIR)$(MODULESLOADDIR)/fastipc.conf
+	[ -n "$(DESTDIR)" ] || depmod -a $(KVER)
+	[ -n "$(DESTDIR)" ] || ldconfig
 
 clean:
 	rm -rf $(BUILD)
 
 .PHONY: all module selftests lib lib-tests examples install-lib uapi-check \
 	checkpatch dist dkms-check check check-debug bench bench-build bench-smoke bench-floor \
-	bench-profile fuzz-build fuzz install clean
+	bench-profile fuzz-build fuzz install uninstall clean
