@@ -64,12 +64,19 @@ for k in $kernels; do
 		continue
 	fi
 
+	# make install / uninstall into staging roots; the guest's autoload
+	# suite uses the first one.
+	tools/install-check.sh "$k" >"$logs/install-$k.log" 2>&1
+	tap_count "$logs/install-$k.log" $? "install-check.sh $k"
+
 	vmlog=$logs/vm-$k.log
 	tools/stage-tests.sh "$build/guest-tests"
 	files=(-f "$build/$k/module/fastipc.ko"
 	       -f "$build/guest-tests/guest-check.sh"
 	       -f "$build/guest-tests/asuser"
 	       -f "$build/guest-tests/tests")
+	[ ! -d "$build/install-stage/$k" ] ||
+		files+=(-f "$build/install-stage/$k")
 	[ $bench_rc != 0 ] ||
 		files+=(-f "$build/bench/fastipc-bench" -f bench/guest-bench.sh)
 	# The bench's floor module, for the smoke run (skipped if it fails).

@@ -15,6 +15,10 @@ mkdir -p "$out/tests"
 cp "$build"/user/selftests/*_test "$out/tests/"
 cp "$top/tools/vm/guest-check.sh" "$build/user/asuser" "$out/"
 
+# The autoload suite: it uses the staged "make install" of its kernel when
+# the host passes one (build/install-stage/KVER) and skips otherwise.
+cp "$top/tools/vm/install-autoload.sh" "$out/tests/install-autoload"
+
 # libfastipc (when built): its suites, one runner per example and the
 # external program built with pkg-config --static.  The examples live in
 # tests/.examples, which the guest's tests/* does not list.
