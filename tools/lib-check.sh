@@ -56,7 +56,7 @@ only_api() {
 	syms=$(nm -D --defined-only "$lib/libfastipc.so.$version" |
 	       awk '$2 != "A" { print $3 }')
 	echo "$syms"
-	[ -n "$syms" ] && ! echo "$syms" | grep -v '^fastipc_[a-z_0-9]*@@LIBFASTIPC_0.1$'
+	[ -n "$syms" ] && ! echo "$syms" | grep -v '^fastipc_[a-z_0-9]*@@LIBFASTIPC_[0-9.]*$'
 }
 tap "exports only fastipc_* (version script)" only_api
 tap "every exported function has a man page" sh -c "

@@ -332,6 +332,30 @@ int fastipc_handle_import(struct fastipc_peer *peer, int fd,
 			  uint32_t *handle);
 
 /**
+ * fastipc_handle_send() - hand a handle to the process at the other end of
+ * a unix socket: export it and send the descriptor (SCM_RIGHTS) with one
+ * data byte.
+ * @peer: the peer.
+ * @sock: a connected unix socket (stream, seqpacket or datagram).
+ * @handle: the handle (the caller keeps its reference).
+ *
+ * Return: 0 or a negative errno (of fastipc_handle_export() or sendmsg(2)).
+ */
+int fastipc_handle_send(struct fastipc_peer *peer, int sock, uint32_t handle);
+
+/**
+ * fastipc_handle_recv() - receive a handle fastipc_handle_send() sent.
+ * @peer: the peer the handle is for.
+ * @sock: the unix socket.
+ * @handle: out: the handle, holding one new reference.
+ *
+ * Return: 0 or a negative errno: -EPIPE when the other end closed,
+ * -EPROTO when the message was not a handle (any descriptors it carried
+ * are closed), the errors of recvmsg(2) and fastipc_handle_import().
+ */
+int fastipc_handle_recv(struct fastipc_peer *peer, int sock, uint32_t *handle);
+
+/**
  * fastipc_context_mgr_set() - make one of our nodes the context manager.
  * @peer: the owner.
  * @handle: the owner's handle to the node.

@@ -303,6 +303,72 @@ TEST(handles)
 	FIPC_EXPECT_ZERO();
 }
 
+/* The lowest free descriptor number: a leaked descriptor moves it. */
+static int lowest_free_fd(void)
+{
+	int fd = dup(0);
+
+	close(fd);
+	return fd;
+}
+
+TEST(handle_send_recv)
+{
+	struct lt_server s;
+	struct fastipc_peer *c;
+	struct fastipc_reply r;
+	struct fastipc_msg m = { .code = 41 };
+	uint32_t h = 7;
+	int sv[2], pfd[2], free_fd;
+	char byte = 'H';
+
+	ASSERT_EQ(0, lt_server_start(&s, 2, echo_handler, LT_COOKIE, 0, true));
+	ASSERT_EQ(0, fastipc_peer_open(&c, NULL));
+	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv));
+	free_fd = lowest_free_fd();
+
+	/* The handle crosses and names the server's node. */
+	ASSERT_EQ(0, fastipc_handle_send(s.p, sv[0], s.node));
+	ASSERT_EQ(0, fastipc_handle_recv(c, sv[1], &h));
+	EXPECT_EQ(1, h);
+	EXPECT_EQ(free_fd, lowest_free_fd());
+	FIPC_EXPECT_STAT(0, "exports");
+	ASSERT_EQ(0, fastipc_call(c, h, &m, &r));
+	EXPECT_EQ(42, r.code);
+	EXPECT_EQ(0, fastipc_handle_release(c, h));
+	EXPECT_EQ(-ENOENT, fastipc_handle_release(c, h));
+
+	/* Not a handle: a byte alone, a descriptor with another byte (it
+	 * is closed), a descriptor that is no exported handle.
+	 */
+	ASSERT_EQ(1, write(sv[0], &byte, 1));
+	EXPECT_EQ(-EPROTO, fastipc_handle_recv(c, sv[1], &h));
+	EXPECT_EQ(0, h);
+	ASSERT_EQ(0, pipe2(pfd, O_CLOEXEC));
+	ASSERT_EQ(0, fipc_sock_send_fd(sv[0], pfd[0]));
+	free_fd = lowest_free_fd();
+	EXPECT_EQ(-EPROTO, fastipc_handle_recv(c, sv[1], &h));
+	EXPECT_EQ(free_fd, lowest_free_fd());
+	ASSERT_EQ(0, fastipc_handle_send(s.p, sv[0], s.node));
+	ASSERT_EQ(1, read(sv[1], &byte, 1));	/* its descriptor is dropped */
+	EXPECT_EQ('H', byte);
+
+	/* The errors of export and of the socket. */
+	EXPECT_EQ(-ENOENT, fastipc_handle_send(s.p, sv[0], 4242));
+	EXPECT_EQ(-ENOTSOCK, fastipc_handle_send(s.p, pfd[1], s.node));
+	EXPECT_EQ(-EINVAL, fastipc_handle_recv(c, sv[1], NULL));
+	close(sv[0]);
+	EXPECT_EQ(-EPIPE, fastipc_handle_recv(c, sv[1], &h));
+	EXPECT_EQ(-EPIPE, fastipc_handle_send(s.p, sv[1], s.node));
+	close(sv[1]);
+	close(pfd[0]);
+	close(pfd[1]);
+	FIPC_EXPECT_STAT_SOON(0, "exports");
+	fastipc_peer_close(c);
+	lt_server_stop(&s);
+	FIPC_EXPECT_ZERO();
+}
+
 TEST(context_manager)
 {
 	struct lt_server s;
