@@ -77,6 +77,22 @@ tap "external program runs (no module on the host)" \
 cat "$out.log" | sed 's/^/# /'
 tap "external program builds with pkg-config --static" sh -c \
 	"gcc -Wall -Werror -static -o '$out-static' '$top/lib/test/external.c' \$(pkg-config --static --cflags --libs fastipc)"
+# The quick start as the README shows it: the code is the example files
+# verbatim (README and libfastipc.rst), and its cc commands build them
+# against the staged install.
+tap "quick start in README.md and libfastipc.rst is examples/ verbatim" \
+	python3 "$top/tools/doc-snippets.py" "$top/README.md" \
+	"$top/Documentation/userspace-api/libfastipc.rst"
+quickstart_builds() {
+	local dir=$build/user/quickstart
+
+	rm -rf "$dir" && mkdir -p "$dir" &&
+	cp "$top"/examples/quickstart-*.c "$dir/" &&
+	python3 "$top/tools/doc-snippets.py" --commands "$top/README.md" |
+		grep '^cc ' | tee /dev/stderr | (cd "$dir" && sh -ex) &&
+	readelf -d "$dir/quickstart-client" | grep -q "NEEDED.*\[libfastipc.so.$major\]"
+}
+tap "quick start compiles with the README's cc commands" quickstart_builds
 man_ok() {
 	local f w
 	for f in "$top"/lib/man/*.[37]; do
