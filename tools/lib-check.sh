@@ -12,7 +12,7 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 build=${BUILD:-$top/build}
 stage=$build/stage
 out=$build/user/external
-version=$(cat "$top/VERSION")
+version=$(make -s -C "$top/lib" --no-print-directory version)
 major=${version%%.*}
 n=0 failed=0
 
@@ -59,6 +59,8 @@ only_api() {
 	[ -n "$syms" ] && ! echo "$syms" | grep -v '^fastipc_[a-z_0-9]*@@LIBFASTIPC_[0-9.]*$'
 }
 tap "exports only fastipc_* (version script)" only_api
+tap "version script: one node per minor of major $major" sh -c \
+	"! grep -E '^LIBFASTIPC_' '$top/lib/libfastipc.map' | grep -vE '^LIBFASTIPC_$major\.[0-9]+ \{'"
 tap "every exported function has a man page" sh -c "
 	for s in \$(nm -D --defined-only '$lib/libfastipc.so.$version' |
 		   awk '\$2 == \"T\" { sub(/@.*/, \"\", \$3); print \$3 }'); do

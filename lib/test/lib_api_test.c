@@ -157,8 +157,20 @@ TEST(open_close)
 	fastipc_peer_close(p);
 	ASSERT_EQ(0, fastipc_peer_open(&p, &o));
 	fastipc_peer_close(p);
+	/* Every feature the module has may be required. */
+	o.required_features = v.features;
+	ASSERT_EQ(0, fastipc_peer_open(&p, &o));
+	fastipc_peer_close(p);
 	fastipc_peer_close(NULL);
 	FIPC_EXPECT_ZERO();
+}
+
+TEST(lib_version)
+{
+	EXPECT_EQ(FASTIPC_LIB_VERSION_CODE, fastipc_lib_version());
+	EXPECT_EQ(0x010203, FASTIPC_LIB_VERSION(1, 2, 3));
+	EXPECT_LT(FASTIPC_LIB_VERSION(1, 9, 9), FASTIPC_LIB_VERSION(2, 0, 0));
+	EXPECT_EQ(FASTIPC_LIB_MAJOR, fastipc_lib_version() >> 16);
 }
 
 TEST(open_errors)
@@ -174,9 +186,15 @@ TEST(open_errors)
 	o.flags = 1;
 	EXPECT_EQ(-EINVAL, fastipc_peer_open(&p, &o));
 	o.flags = 0;
-	o.reserved[1] = 1;
+	o.reserved[0] = 1;
 	EXPECT_EQ(-EINVAL, fastipc_peer_open(&p, &o));
-	o.reserved[1] = 0;
+	o.reserved[0] = 0;
+	/* A feature no module has: refused at open, with nothing left. */
+	o.required_features = 1ULL << 63;
+	EXPECT_EQ(-EOPNOTSUPP, fastipc_peer_open(&p, &o));
+	EXPECT_EQ(NULL, p);
+	FIPC_EXPECT_STAT_SOON(0, "peers");
+	o.required_features = 0;
 	/* Over the module's max_area_size (16 MiB): mmap's EINVAL. */
 	o.area_size = 32 * FIPC_MIB;
 	EXPECT_EQ(-EINVAL, fastipc_peer_open(&p, &o));
@@ -571,6 +589,10 @@ TEST_F(lib, call_errors)
 	EXPECT_EQ(-ENOENT, r.error);
 	EXPECT_EQ(FASTIPC_REASON_NONE, r.reason);
 	EXPECT_EQ(0, r.txn_id);
+	m.reserved[3] = 1;	/* room for later fields: zero */
+	EXPECT_EQ(-EINVAL, fastipc_call(self->c, self->h, &m, &r));
+	EXPECT_EQ(-EINVAL, fastipc_send(self->c, self->h, &m));
+	m.reserved[3] = 0;
 	m.iov_count = 1;	/* and no iov */
 	EXPECT_EQ(-EINVAL, fastipc_call(self->c, self->h, &m, &r));
 	m.iov = &iov;
