@@ -57,7 +57,7 @@ all: module
 # 6.12 never share objects.
 module: $(MODULE_SRC)
 	@mkdir -p $(KOBJ)
-	@cp -r Kbuild VERSION module uapi $(KOBJ)/
+	@cp -rp Kbuild VERSION module uapi $(KOBJ)/
 	$(MAKE) -C $(KDIR) M=$(KOBJ) W=1 modules
 	@echo "built $(KOBJ)/module/fastipc.ko"
 
