@@ -17,7 +17,11 @@
 #   make bench-floor     the benchmark's floor module (bench/floor) for KVER,
 #                        never installed
 #   make lib             libfastipc (.so, .a, .pc) under build/user/lib
-#   make lib-tests       the library's test programs (static, for the VM)
+#   make lib-tests       the library's test programs (static, for the VM),
+#                        libfastipc-protobuf's with the example service
+#   make protobuf        libfastipc-protobuf (.so, .a, .pc; needs
+#                        libprotobuf-c-dev, protobuf-c-compiler)
+#   make install-protobuf  install it (DESTDIR, PREFIX)
 #   make examples        the libfastipc examples (static, for the VM)
 #   make fuzz-build      fastipc-fuzz (static, for the VM) into build/fuzz
 #   make fuzz            build, boot a kernel in QEMU and fuzz the module:
@@ -81,7 +85,13 @@ lib:
 	$(LIB_MAKE)
 
 lib-tests: lib $(BUILD)/ksft/.extracted
-	$(LIB_MAKE) tests
+	$(LIB_MAKE) tests protobuf-tests
+
+protobuf:
+	$(LIB_MAKE) protobuf
+
+install-protobuf:
+	$(LIB_MAKE) install-protobuf
 
 examples: lib
 	$(MAKE) -C examples TOP=$(CURDIR) OUT=$(USER_OUT)/examples \
@@ -179,7 +189,7 @@ install: module install-lib
 
 # Everything "make install" put there, with the same variables.
 uninstall:
-	$(LIB_MAKE) uninstall
+	$(LIB_MAKE) uninstall uninstall-protobuf
 	rm -f $(DESTDIR)$(MODDIR)/fastipc.ko $(DESTDIR)$(UDEVDIR)/60-fastipc.rules \
 		$(DESTDIR)$(MODULESLOADDIR)/fastipc.conf
 	[ -n "$(DESTDIR)" ] || depmod -a $(KVER)
@@ -190,4 +200,4 @@ clean:
 
 .PHONY: all module selftests lib lib-tests examples install-lib uapi-check \
 	checkpatch dist dkms-check check check-debug bench bench-build bench-smoke bench-floor \
-	bench-profile fuzz-build fuzz install uninstall clean
+	bench-profile fuzz-build fuzz install install-protobuf protobuf uninstall clean
