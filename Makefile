@@ -93,6 +93,10 @@ protobuf:
 install-protobuf:
 	$(LIB_MAKE) install-protobuf
 
+# fastipc-pb-bench (static, for the VM): a protobuf RPC against a raw call.
+protobuf-bench: lib
+	$(LIB_MAKE) protobuf-bench
+
 examples: lib
 	$(MAKE) -C examples TOP=$(CURDIR) OUT=$(USER_OUT)/examples \
 		LIBOUT=$(USER_OUT)/lib
@@ -200,4 +204,4 @@ clean:
 
 .PHONY: all module selftests lib lib-tests examples install-lib uapi-check \
 	checkpatch dist dkms-check check check-debug bench bench-build bench-smoke bench-floor \
-	bench-profile fuzz-build fuzz install install-protobuf protobuf uninstall clean
+	bench-profile fuzz-build fuzz install install-protobuf protobuf protobuf-bench uninstall clean
