@@ -32,6 +32,8 @@
 #   make install         module (signed with SIGN_KEY/SIGN_CERT when
 #                        readable), udev rule, modules-load.d entry,
 #                        libfastipc and its headers (DESTDIR, PREFIX)
+#                        = install-module install-config install-lib
+#   make install-config  udev rule and modules-load.d entry only (with DKMS)
 #   make uninstall       remove all of that again (same variables)
 #   make install-lib     libfastipc only: library, headers, pkg-config, man
 #   make dist            fastipc-$(VERSION).tar.gz (DISTDIR, default build/),
@@ -174,7 +176,10 @@ SIGN_HASH = $(or $(shell sed -n 's/^CONFIG_MODULE_SIG_HASH=//p' \
 		$(KDIR)/include/config/auto.conf | tr -d '"'),sha256)
 MODULESLOADDIR ?= /etc/modules-load.d
 
-install: module install-lib
+install: install-module install-config install-lib
+	[ -n "$(DESTDIR)" ] || ldconfig
+
+install-module: module
 	install -d $(DESTDIR)$(MODDIR)
 	if [ -r "$(SIGN_KEY)" ] && [ -r "$(SIGN_CERT)" ]; then \
 		$(KDIR)/scripts/sign-file $(SIGN_HASH) $(SIGN_KEY) \
@@ -185,11 +190,14 @@ install: module install-lib
 		install -m 0644 $(KOBJ)/module/fastipc.ko $(DESTDIR)$(MODDIR)/ && \
 		echo "fastipc.ko not signed (no readable SIGN_KEY, SIGN_CERT)"; \
 	fi
+	[ -n "$(DESTDIR)" ] || depmod -a $(KVER)
+
+# What the module's packaging needs besides the module (DKMS installs
+# only the module): the udev rule and the modules-load.d entry.
+install-config:
 	install -D -m 0644 udev/60-fastipc.rules $(DESTDIR)$(UDEVDIR)/60-fastipc.rules
 	install -D -m 0644 modules-load.d/fastipc.conf \
 		$(DESTDIR)$(MODULESLOADDIR)/fastipc.conf
-	[ -n "$(DESTDIR)" ] || depmod -a $(KVER)
-	[ -n "$(DESTDIR)" ] || ldconfig
 
 # Everything "make install" put there, with the same variables.
 uninstall:
@@ -204,4 +212,5 @@ clean:
 
 .PHONY: all module selftests lib lib-tests examples install-lib uapi-check \
 	checkpatch dist dkms-check check check-debug bench bench-build bench-smoke bench-floor \
-	bench-profile fuzz-build fuzz install install-protobuf protobuf protobuf-bench uninstall clean
+	bench-profile fuzz-build fuzz install install-module install-config \
+	install-protobuf protobuf protobuf-bench uninstall clean
