@@ -156,6 +156,15 @@ bench-floor:
 	$(MAKE) -C $(KDIR) M=$(FLOOR_OBJ) W=1 modules
 	@echo "built $(FLOOR_OBJ)/fastipc_floor.ko"
 
+# A test module holding misc minor 247 (tools/minor-holder), for the
+# guest suite of fastipc's fallback to a dynamic minor; never installed.
+HOLDER_OBJ := $(BUILD)/minor-holder/$(KVER)
+minor-holder:
+	@mkdir -p $(HOLDER_OBJ)
+	@cp -p tools/minor-holder/Kbuild tools/minor-holder/minor_holder.c \
+		$(HOLDER_OBJ)/
+	$(MAKE) -C $(KDIR) M=$(HOLDER_OBJ) modules
+
 # fastipc-fuzz, static: the guest has only busybox.
 fuzz-build:
 	$(MAKE) -C tools/fuzz OUTPUT=$(BUILD)/fuzz UAPI_DIR=$(CURDIR)/uapi
@@ -213,4 +222,4 @@ clean:
 .PHONY: all module selftests lib lib-tests examples install-lib uapi-check \
 	checkpatch dist dkms-check check check-debug bench bench-build bench-smoke bench-floor \
 	bench-profile fuzz-build fuzz install install-module install-config \
-	install-protobuf protobuf protobuf-bench uninstall clean
+	install-protobuf protobuf protobuf-bench minor-holder uninstall clean

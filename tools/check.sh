@@ -77,6 +77,9 @@ for k in $kernels; do
 	       -f "$build/guest-tests/tests")
 	[ ! -d "$build/install-stage/$k" ] ||
 		files+=(-f "$build/install-stage/$k")
+	# The module holding misc minor 247, for the fallback suite.
+	! make -s KVER="$k" minor-holder >>"$klog" 2>&1 ||
+		files+=(-f "$build/minor-holder/$k/minor_holder.ko")
 	[ $bench_rc != 0 ] ||
 		files+=(-f "$build/bench/fastipc-bench" -f bench/guest-bench.sh)
 	# The bench's floor module, for the smoke run (skipped if it fails).

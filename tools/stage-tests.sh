@@ -18,6 +18,9 @@ cp "$top/tools/vm/guest-check.sh" "$build/user/asuser" "$out/"
 # The autoload suite: it uses the staged "make install" of its kernel when
 # the host passes one (build/install-stage/KVER) and skips otherwise.
 cp "$top/tools/vm/install-autoload.sh" "$out/tests/install-autoload"
+# ... and the fallback to a dynamic minor, when the host passes
+# minor_holder.ko.
+cp "$top/tools/vm/install-minor-taken.sh" "$out/tests/install-minor-taken"
 
 # libfastipc (when built): its suites, one runner per example and the
 # external program built with pkg-config --static.  The examples live in

@@ -39,4 +39,5 @@ if (exec 3<>/dev/fastipc) && [ -e /sys/module/fastipc ]; then
 else
 	echo "not ok - $name"
 fi
-rm -rf "/lib/modules/$k" /sbin/modprobe
+# The node is ours, not devtmpfs's: it would outlive the module.
+rm -rf "/lib/modules/$k" /sbin/modprobe /dev/fastipc
