@@ -17,7 +17,11 @@
 #   make bench-floor     the benchmark's floor module (bench/floor) for KVER,
 #                        never installed
 #   make lib             libfastipc (.so, .a, .pc) under build/user/lib
-#   make lib-tests       the library's test programs (static, for the VM)
+#   make lib-tests       the library's test programs (static, for the VM),
+#                        libfastipc-protobuf's with the example service
+#   make protobuf        libfastipc-protobuf (.so, .a, .pc; needs
+#                        libprotobuf-c-dev, protobuf-c-compiler)
+#   make install-protobuf  install it (DESTDIR, PREFIX)
 #   make examples        the libfastipc examples (static, for the VM)
 #   make fuzz-build      fastipc-fuzz (static, for the VM) into build/fuzz
 #   make fuzz            build, boot a kernel in QEMU and fuzz the module:
@@ -25,9 +29,15 @@
 #                        KVER=release (default: Debian's 6.1), DEBUG=1 for
 #                        the cached KASAN/lockdep kernel, FUZZ_ARGS=more
 #                        options; see Documentation/dev-tools/testing.rst
-#   make install         module + headers + udev rule + libfastipc (DESTDIR,
-#                        PREFIX)
+#   make install         module (signed with SIGN_KEY/SIGN_CERT when
+#                        readable), udev rule, modules-load.d entry,
+#                        libfastipc and its headers (DESTDIR, PREFIX)
+#                        = install-module install-config install-lib
+#   make install-config  udev rule and modules-load.d entry only (with DKMS)
+#   make uninstall       remove all of that again (same variables)
 #   make install-lib     libfastipc only: library, headers, pkg-config, man
+#   make dist            fastipc-$(VERSION).tar.gz (DISTDIR, default build/),
+#                        a release tarball that "dkms add" builds
 
 VERSION := $(shell cat VERSION)
 BUILD ?= $(CURDIR)/build
@@ -53,7 +63,7 @@ all: module
 # 6.12 never share objects.
 module: $(MODULE_SRC)
 	@mkdir -p $(KOBJ)
-	@cp -r Kbuild VERSION module uapi $(KOBJ)/
+	@cp -rp Kbuild VERSION module uapi $(KOBJ)/
 	$(MAKE) -C $(KDIR) M=$(KOBJ) W=1 modules
 	@echo "built $(KOBJ)/module/fastipc.ko"
 
@@ -77,7 +87,17 @@ lib:
 	$(LIB_MAKE)
 
 lib-tests: lib $(BUILD)/ksft/.extracted
-	$(LIB_MAKE) tests
+	$(LIB_MAKE) tests protobuf-tests
+
+protobuf:
+	$(LIB_MAKE) protobuf
+
+install-protobuf:
+	$(LIB_MAKE) install-protobuf
+
+# fastipc-pb-bench (static, for the VM): a protobuf RPC against a raw call.
+protobuf-bench: lib
+	$(LIB_MAKE) protobuf-bench
 
 examples: lib
 	$(MAKE) -C examples TOP=$(CURDIR) OUT=$(USER_OUT)/examples \
@@ -96,10 +116,16 @@ uapi-check:
 	printf '#include <linux/fastipc.h>\nint main(void) { return 0; }\n' | \
 		$(CC) -std=c90 -pedantic -Wall -Werror -Iuapi -x c -o /dev/null -
 
-dkms.conf: dkms.conf.in VERSION
-	sed 's/@VERSION@/$(VERSION)/' $< >$@
+# The release tarball: every file git tracks, as the tree has it, under
+# fastipc-$(VERSION)/.  "dkms add" of the unpacked directory builds it.
+DISTDIR ?= $(BUILD)
+dist:
+	@mkdir -p $(DISTDIR)
+	git ls-files -z | tar --null -T - --transform 's,^,fastipc-$(VERSION)/,' \
+		--owner=0 --group=0 -czf $(DISTDIR)/fastipc-$(VERSION).tar.gz
+	@echo "wrote $(DISTDIR)/fastipc-$(VERSION).tar.gz"
 
-dkms-check: dkms.conf
+dkms-check:
 	$(TOOLS)/dkms-check.sh
 
 check:
@@ -130,6 +156,15 @@ bench-floor:
 	$(MAKE) -C $(KDIR) M=$(FLOOR_OBJ) W=1 modules
 	@echo "built $(FLOOR_OBJ)/fastipc_floor.ko"
 
+# A test module holding misc minor 247 (tools/minor-holder), for the
+# guest suite of fastipc's fallback to a dynamic minor; never installed.
+HOLDER_OBJ := $(BUILD)/minor-holder/$(KVER)
+minor-holder:
+	@mkdir -p $(HOLDER_OBJ)
+	@cp -p tools/minor-holder/Kbuild tools/minor-holder/minor_holder.c \
+		$(HOLDER_OBJ)/
+	$(MAKE) -C $(KDIR) M=$(HOLDER_OBJ) modules
+
 # fastipc-fuzz, static: the guest has only busybox.
 fuzz-build:
 	$(MAKE) -C tools/fuzz OUTPUT=$(BUILD)/fuzz UAPI_DIR=$(CURDIR)/uapi
@@ -138,17 +173,53 @@ fuzz:
 	N='$(N)' SEED='$(SEED)' TIME='$(TIME)' KVER='$(KVER)' DEBUG='$(DEBUG)' \
 		FUZZ_ARGS='$(FUZZ_ARGS)' BUILD='$(BUILD)' $(TOOLS)/fuzz/run.sh
 
-install: module install-lib
-	$(MAKE) -C $(KDIR) M=$(KOBJ) INSTALL_MOD_DIR=extra \
-		$(if $(DESTDIR),INSTALL_MOD_PATH=$(DESTDIR)) modules_install
-	install -D -m 0644 uapi/linux/fastipc.h $(DESTDIR)$(INCLUDEDIR)/linux/fastipc.h
+# The module goes to /lib/modules/$(KVER)/extra/fastipc.ko.  It is signed
+# (for UEFI Secure Boot) when SIGN_KEY and SIGN_CERT are readable: by
+# default the key DKMS signs with, enrolled with "mokutil --import".
+# Otherwise it is installed unsigned, as a kernel without enforced
+# signatures loads it.
+MODDIR := /lib/modules/$(KVER)/extra
+SIGN_KEY ?= /var/lib/dkms/mok.key
+SIGN_CERT ?= /var/lib/dkms/mok.pub
+SIGN_HASH = $(or $(shell sed -n 's/^CONFIG_MODULE_SIG_HASH=//p' \
+		$(KDIR)/include/config/auto.conf | tr -d '"'),sha256)
+MODULESLOADDIR ?= /etc/modules-load.d
+
+install: install-module install-config install-lib
+	[ -n "$(DESTDIR)" ] || ldconfig
+
+install-module: module
+	install -d $(DESTDIR)$(MODDIR)
+	if [ -r "$(SIGN_KEY)" ] && [ -r "$(SIGN_CERT)" ]; then \
+		$(KDIR)/scripts/sign-file $(SIGN_HASH) $(SIGN_KEY) \
+			$(SIGN_CERT) $(KOBJ)/module/fastipc.ko \
+			$(DESTDIR)$(MODDIR)/fastipc.ko && \
+		echo "fastipc.ko signed with $(SIGN_KEY)"; \
+	else \
+		install -m 0644 $(KOBJ)/module/fastipc.ko $(DESTDIR)$(MODDIR)/ && \
+		echo "fastipc.ko not signed (no readable SIGN_KEY, SIGN_CERT)"; \
+	fi
+	[ -n "$(DESTDIR)" ] || depmod -a $(KVER)
+
+# What the module's packaging needs besides the module (DKMS installs
+# only the module): the udev rule and the modules-load.d entry.
+install-config:
 	install -D -m 0644 udev/60-fastipc.rules $(DESTDIR)$(UDEVDIR)/60-fastipc.rules
-	-[ -n "$(DESTDIR)" ] || depmod -a $(KVER)
-	-[ -n "$(DESTDIR)" ] || ldconfig
+	install -D -m 0644 modules-load.d/fastipc.conf \
+		$(DESTDIR)$(MODULESLOADDIR)/fastipc.conf
+
+# Everything "make install" put there, with the same variables.
+uninstall:
+	$(LIB_MAKE) uninstall uninstall-protobuf
+	rm -f $(DESTDIR)$(MODDIR)/fastipc.ko $(DESTDIR)$(UDEVDIR)/60-fastipc.rules \
+		$(DESTDIR)$(MODULESLOADDIR)/fastipc.conf
+	[ -n "$(DESTDIR)" ] || depmod -a $(KVER)
+	[ -n "$(DESTDIR)" ] || ldconfig
 
 clean:
-	rm -rf $(BUILD) dkms.conf
+	rm -rf $(BUILD)
 
 .PHONY: all module selftests lib lib-tests examples install-lib uapi-check \
-	checkpatch dkms-check check check-debug bench bench-build bench-smoke bench-floor \
-	bench-profile fuzz-build fuzz install clean
+	checkpatch dist dkms-check check check-debug bench bench-build bench-smoke bench-floor \
+	bench-profile fuzz-build fuzz install install-module install-config \
+	install-protobuf protobuf protobuf-bench minor-holder uninstall clean

@@ -108,18 +108,27 @@ sched_paths() {
 		2>/dev/null || echo "# sched features: not available"
 }
 
+# What protobuf costs over a raw call (make bench stages it; not in smoke).
+pb_bench() {
+	[ -x ./fastipc-pb-bench ] || return 0
+	echo "# ---- fastipc-pb-bench $* ----"
+	./fastipc-pb-bench "$@" || { rc=1; echo "# fastipc-pb-bench FAILED"; }
+}
+
 case $mode in
 deterministic)
 	cpu_note
 	sched_paths one
 	run latency -l deterministic -x "$x"
 	run handles
+	pb_bench
 	# The priority demo is about scheduling: the kernel's defaults.
 	sched_paths default
 	run prio
 	;;
 wallclock)
 	run latency -l wallclock -x "$x" -r 11
+	pb_bench
 	run prio
 	;;
 scale)

@@ -2,9 +2,10 @@
 # SPDX-License-Identifier: MIT
 #
 # Run one libfastipc example in the test guest (the module is loaded) and
-# print TAP lines:  sh run.sh echo|names|fdpass|death
+# print TAP lines:  sh run.sh echo|names|fdpass|death|quickstart
 # FASTIPC_AS, when set, is a command prefix (the guest's asuser) for every
-# program but the context manager, which needs CAP_SYS_ADMIN.
+# program but the context manager, which needs CAP_SYS_ADMIN: the quick
+# start's server and clients all run with it.
 cd "$(dirname "$0")" || exit 1
 as=${FASTIPC_AS:-}
 out=/tmp/example.$$
@@ -120,6 +121,24 @@ death)
 		grep -q "reconnected to server $s2" $out
 	kill -9 $s2
 	wait $s2 2>/dev/null
+	;;
+quickstart)
+	dir=/tmp/quickstart.$$
+	mkdir -p $dir && chmod 1777 $dir
+	$as ./quickstart-server $dir/sock >$out.srv 2>&1 &
+	srv=$!
+	check "quickstart: server listens" wait_for $out.srv "serving on $dir/sock"
+	check "quickstart: client gets the handle and calls it" \
+		sh -c "$as ./quickstart-client $dir/sock 'hello, fastipc' >$out 2>&1"
+	cat $out $out.srv
+	check "quickstart: reply is the text upper-cased" \
+		grep -qx "HELLO, FASTIPC" $out
+	check "quickstart: a second client, its own handle" \
+		sh -c "$as ./quickstart-client $dir/sock again >$out 2>&1"
+	check "quickstart: ... and its reply" grep -qx "AGAIN" $out
+	kill $srv
+	wait $srv 2>/dev/null
+	rm -rf $dir
 	;;
 *)
 	echo "not ok - example: unknown $1"

@@ -32,8 +32,20 @@ MODULE_PARM_DESC(max_oneway, "One-way messages queued to a peer and not yet read
 module_param_named(inherit_priority, fastipc_inherit_priority, bool, 0644);
 MODULE_PARM_DESC(inherit_priority, "Serving threads run at their caller's priority (default Y)");
 
+/*
+ * A fixed minor, from the range Documentation/admin-guide/devices.txt
+ * reserves for local use (243-254): with the aliases below, depmod lists
+ * the device in modules.devname, kmod's static-nodes creates /dev/fastipc
+ * at boot and its first open loads the module.  Should another driver
+ * hold the minor, the device takes a dynamic one (and loses that).
+ */
+#define FASTIPC_MISC_MINOR	247
+
+MODULE_ALIAS_MISCDEV(FASTIPC_MISC_MINOR);
+MODULE_ALIAS("devname:fastipc");
+
 static struct miscdevice fastipc_misc = {
-	.minor = MISC_DYNAMIC_MINOR,
+	.minor = FASTIPC_MISC_MINOR,
 	.name = "fastipc",
 	.fops = &fastipc_fops,
 	.mode = 0666,
@@ -67,6 +79,12 @@ static int __init fastipc_init(void)
 		goto err_ref;
 	fastipc_debugfs_init();
 	ret = misc_register(&fastipc_misc);
+	if (ret == -EBUSY) {
+		pr_warn("misc minor %d is taken: dynamic minor, no load on first open\n",
+			FASTIPC_MISC_MINOR);
+		fastipc_misc.minor = MISC_DYNAMIC_MINOR;
+		ret = misc_register(&fastipc_misc);
+	}
 	if (ret) {
 		pr_err("cannot register misc device: %d\n", ret);
 		goto err_misc;

@@ -39,9 +39,11 @@ k=${BENCH_KERNEL:-${k%%$'\n'*}}
 make -s KVER="$k" module
 make -s KVER="$k" bench-floor
 make -s bench-build
+make -s protobuf-bench
 bin=build/bench/fastipc-bench
 files=(-f "build/$k/module/fastipc.ko" -f "build/floor/$k/fastipc_floor.ko"
-       -f "$bin" -f bench/guest-bench.sh)
+       -f "$bin" -f bench/guest-bench.sh
+       -f build/user/lib/pb-bench/fastipc-pb-bench)
 factor=${BENCH_FACTOR:-1}
 
 det=(-d)

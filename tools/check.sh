@@ -27,9 +27,7 @@ result "build: libfastipc (.so, .a), its tests and examples, -Werror" $rc
 # Packaging on the host: install to a staging DESTDIR, SONAME, exported
 # symbols, pkg-config (dynamic and static external program), man pages.
 tools/lib-check.sh >"$logs/lib-check.log" 2>&1
-grep -E '^(not )?ok |^#' "$logs/lib-check.log"
-pass=$((pass + $(grep -cE '^ok [0-9]' "$logs/lib-check.log")))
-fail=$((fail + $(grep -cE '^not ok [0-9]' "$logs/lib-check.log")))
+tap_count "$logs/lib-check.log" $? "lib-check.sh"
 
 make -s bench-build >"$logs/bench-build.log" 2>&1
 bench_rc=$?
@@ -46,10 +44,10 @@ rc=$?
 [ $rc = 0 ] || cat "$logs/checkpatch.log"
 result "checkpatch --strict: module/ uapi/" $rc
 
-make -s dkms-check >"$logs/dkms.log" 2>&1
-rc=$?
-[ $rc = 0 ] || tail -n 30 "$logs/dkms.log"
-result "dkms add/build for: $(echo $kernels)" $rc
+# DKMS on scratch trees: add (a clone's files, a make dist tarball),
+# build and install for every kernel, status, remove.
+tools/dkms-check.sh >"$logs/dkms.log" 2>&1
+tap_count "$logs/dkms.log" $? "dkms-check.sh"
 
 summary=()
 for k in $kernels; do
@@ -66,12 +64,22 @@ for k in $kernels; do
 		continue
 	fi
 
+	# make install / uninstall into staging roots; the guest's autoload
+	# suite uses the first one.
+	tools/install-check.sh "$k" >"$logs/install-$k.log" 2>&1
+	tap_count "$logs/install-$k.log" $? "install-check.sh $k"
+
 	vmlog=$logs/vm-$k.log
 	tools/stage-tests.sh "$build/guest-tests"
 	files=(-f "$build/$k/module/fastipc.ko"
 	       -f "$build/guest-tests/guest-check.sh"
 	       -f "$build/guest-tests/asuser"
 	       -f "$build/guest-tests/tests")
+	[ ! -d "$build/install-stage/$k" ] ||
+		files+=(-f "$build/install-stage/$k")
+	# The module holding misc minor 247, for the fallback suite.
+	! make -s KVER="$k" minor-holder >>"$klog" 2>&1 ||
+		files+=(-f "$build/minor-holder/$k/minor_holder.ko")
 	[ $bench_rc != 0 ] ||
 		files+=(-f "$build/bench/fastipc-bench" -f bench/guest-bench.sh)
 	# The bench's floor module, for the smoke run (skipped if it fails).

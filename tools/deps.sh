@@ -12,6 +12,7 @@ pkgs=(
 	linux-source-6.1 qemu-system-x86 busybox-static
 	liburing-dev libbpf-dev gnuplot-nox python3
 	flex bison bc libelf-dev libssl-dev patch
+	protobuf-c-compiler libprotobuf-c-dev
 )
 
 missing=()

@@ -12,7 +12,7 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 build=${BUILD:-$top/build}
 stage=$build/stage
 out=$build/user/external
-version=$(cat "$top/VERSION")
+version=$(make -s -C "$top/lib" --no-print-directory version)
 major=${version%%.*}
 n=0 failed=0
 
@@ -56,9 +56,11 @@ only_api() {
 	syms=$(nm -D --defined-only "$lib/libfastipc.so.$version" |
 	       awk '$2 != "A" { print $3 }')
 	echo "$syms"
-	[ -n "$syms" ] && ! echo "$syms" | grep -v '^fastipc_[a-z_0-9]*@@LIBFASTIPC_0.1$'
+	[ -n "$syms" ] && ! echo "$syms" | grep -v '^fastipc_[a-z_0-9]*@@LIBFASTIPC_[0-9.]*$'
 }
 tap "exports only fastipc_* (version script)" only_api
+tap "version script: one node per minor of major $major" sh -c \
+	"! grep -E '^LIBFASTIPC_' '$top/lib/libfastipc.map' | grep -vE '^LIBFASTIPC_$major\.[0-9]+ \{'"
 tap "every exported function has a man page" sh -c "
 	for s in \$(nm -D --defined-only '$lib/libfastipc.so.$version' |
 		   awk '\$2 == \"T\" { sub(/@.*/, \"\", \$3); print \$3 }'); do
@@ -77,9 +79,57 @@ tap "external program runs (no module on the host)" \
 cat "$out.log" | sed 's/^/# /'
 tap "external program builds with pkg-config --static" sh -c \
 	"gcc -Wall -Werror -static -o '$out-static' '$top/lib/test/external.c' \$(pkg-config --static --cflags --libs fastipc)"
+# The quick start as the README shows it: the code is the example files
+# verbatim (README and libfastipc.rst), and its cc commands build them
+# against the staged install.
+tap "quick start in README.md and libfastipc.rst is examples/ verbatim" \
+	python3 "$top/tools/doc-snippets.py" "$top/README.md" \
+	"$top/Documentation/userspace-api/libfastipc.rst"
+quickstart_builds() {
+	local dir=$build/user/quickstart
+
+	rm -rf "$dir" && mkdir -p "$dir" &&
+	cp "$top"/examples/quickstart-*.c "$dir/" &&
+	python3 "$top/tools/doc-snippets.py" --commands "$top/README.md" |
+		grep '^cc ' | tee /dev/stderr | (cd "$dir" && sh -ex) &&
+	readelf -d "$dir/quickstart-client" | grep -q "NEEDED.*\[libfastipc.so.$major\]"
+}
+tap "quick start compiles with the README's cc commands" quickstart_builds
+# libfastipc-protobuf: its own install, SONAME, symbols, man pages, and
+# the example service built against it with pkg-config.
+tap "make install-protobuf DESTDIR PREFIX=/usr" \
+	make -s -C "$top" install-protobuf DESTDIR="$stage" PREFIX=/usr
+pblib=$lib/libfastipc-protobuf.so.$version
+tap "libfastipc-protobuf: SONAME libfastipc-protobuf.so.$major, links libfastipc.so.$major" \
+	sh -c "readelf -d '$pblib' | grep -q 'SONAME.*\[libfastipc-protobuf.so.$major\]' &&
+	       readelf -d '$pblib' | grep -q 'NEEDED.*\[libfastipc.so.$major\]'"
+pb_api() {
+	local syms s
+	syms=$(nm -D --defined-only "$pblib" | awk '$2 == "T" { print $3 }')
+	echo "$syms"
+	[ -n "$syms" ] || return 1
+	for s in $syms; do
+		echo "$s" | grep -q '^fastipc_pb_[a-z_]*@@LIBFASTIPC_PROTOBUF_[0-9.]*$' ||
+			return 1
+		[ -e "$top/lib/protobuf/man/${s%@@*}.3" ] ||
+			{ echo "no page for $s"; return 1; }
+	done
+}
+tap "libfastipc-protobuf exports only fastipc_pb_*, each with a man page" pb_api
+pb_external() {
+	local gen=$build/user/lib/pb-gen
+
+	gcc -Wall -Werror -I"$gen" -I"$top/examples/protobuf" -o "$out-pb" \
+		"$top/lib/protobuf/test/external.c" \
+		"$top/examples/protobuf/demo-service.c" "$gen/demo.pb-c.c" \
+		$(pkg-config --cflags --libs fastipc-protobuf) &&
+	LD_LIBRARY_PATH=$lib "$out-pb"
+}
+tap "the example service builds with pkg-config fastipc-protobuf and runs" \
+	pb_external
 man_ok() {
 	local f w
-	for f in "$top"/lib/man/*.[37]; do
+	for f in "$top"/lib/man/*.[37] "$top"/lib/protobuf/man/*.3; do
 		w=$(MANWIDTH=80 man --warnings -l "$f" 2>&1 >/dev/null)
 		[ -z "$w" ] || { echo "$f: $w"; return 1; }
 		MANWIDTH=80 man -l "$f" 2>/dev/null | grep -q '^NAME' ||
@@ -92,5 +142,13 @@ tap "checkpatch --strict (userspace integer types allowed): lib/, examples/" \
 	--ignore PREFER_KERNEL_TYPES -f "$top"/lib/src/*.[ch] \
 	"$top"/lib/include/fastipc.h "$top"/lib/test/*.[ch] \
 	"$top"/examples/*.[ch]
+# protobuf-c's types are CamelCase typedefs, which checkpatch also takes
+# for operands of a multiplication ("const ProtobufCMessage *m"): those
+# two checks are off for this code.
+tap "checkpatch --strict (protobuf-c's types allowed): libfastipc-protobuf" \
+	perl "$build/ksft/scripts/checkpatch.pl" --no-tree --strict --terse \
+	--ignore PREFER_KERNEL_TYPES,CAMELCASE,SPACING \
+	-f "$top"/lib/include/fastipc-protobuf.h "$top"/lib/protobuf/*.c \
+	"$top"/lib/protobuf/test/*.c "$top"/examples/protobuf/*.[ch]
 echo "1..$n"
 [ "$failed" = 0 ]

@@ -15,6 +15,13 @@ mkdir -p "$out/tests"
 cp "$build"/user/selftests/*_test "$out/tests/"
 cp "$top/tools/vm/guest-check.sh" "$build/user/asuser" "$out/"
 
+# The autoload suite: it uses the staged "make install" of its kernel when
+# the host passes one (build/install-stage/KVER) and skips otherwise.
+cp "$top/tools/vm/install-autoload.sh" "$out/tests/install-autoload"
+# ... and the fallback to a dynamic minor, when the host passes
+# minor_holder.ko.
+cp "$top/tools/vm/install-minor-taken.sh" "$out/tests/install-minor-taken"
+
 # libfastipc (when built): its suites, one runner per example and the
 # external program built with pkg-config --static.  The examples live in
 # tests/.examples, which the guest's tests/* does not list.
@@ -23,7 +30,7 @@ if [ -d "$build/user/lib/test" ]; then
 fi
 if [ -d "$build/user/examples" ]; then
 	cp -r "$build/user/examples" "$out/tests/.examples"
-	for e in echo names fdpass death; do
+	for e in echo names fdpass death quickstart; do
 		printf '#!/bin/sh\nexec sh tests/.examples/run.sh %s\n' "$e" \
 			>"$out/tests/example-$e"
 		chmod +x "$out/tests/example-$e"

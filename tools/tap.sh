@@ -18,6 +18,20 @@ result() {
 	fi
 }
 
+# tap_count LOG RC NAME: show and count the TAP lines of a host-side
+# script; one more failure when it exited non-zero without a "not ok".
+tap_count() {
+	local p f
+	grep -E '^(not )?ok |^#' "$1"
+	p=$(grep -cE '^ok [0-9]' "$1")
+	f=$(grep -cE '^not ok [0-9]' "$1")
+	pass=$((pass + p)) fail=$((fail + f))
+	if [ "$2" != 0 ] && [ "$f" = 0 ]; then
+		tail -n 20 "$1"
+		result "$3 (exit status $2)" 1
+	fi
+}
+
 # guest_suites LABEL LOG VM-RUN-ARGS...: boot a guest that runs
 # guest-check.sh (staged by stage-tests.sh), count its TAP lines and the
 # guest's own outcome (exit status, kernel splat).

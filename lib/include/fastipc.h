@@ -20,10 +20,27 @@
 extern "C" {
 #endif
 
+/*
+ * The library's version, its own (the module has another, VERSION): a new
+ * MINOR only adds (functions, flags, fields taken from reserved room), a
+ * new PATCH only fixes, a new MAJOR breaks the ABI and the SONAME
+ * libfastipc.so.MAJOR with it.  lib/Makefile reads these three lines.
+ */
 /** FASTIPC_LIB_MAJOR - major version of the library (its SONAME). */
-#define FASTIPC_LIB_MAJOR	0
+#define FASTIPC_LIB_MAJOR	1
 /** FASTIPC_LIB_MINOR - minor version of the library. */
-#define FASTIPC_LIB_MINOR	1
+#define FASTIPC_LIB_MINOR	0
+/** FASTIPC_LIB_PATCH - patch level of the library. */
+#define FASTIPC_LIB_PATCH	0
+
+/** FASTIPC_LIB_VERSION() - a library version as one comparable number. */
+#define FASTIPC_LIB_VERSION(major, minor, patch) \
+	(((major) << 16) | ((minor) << 8) | (patch))
+
+/** FASTIPC_LIB_VERSION_CODE - the version of this header. */
+#define FASTIPC_LIB_VERSION_CODE \
+	FASTIPC_LIB_VERSION(FASTIPC_LIB_MAJOR, FASTIPC_LIB_MINOR, \
+			    FASTIPC_LIB_PATCH)
 
 /** FASTIPC_HANDLE_CONTEXT_MGR - the handle naming the context manager. */
 #define FASTIPC_HANDLE_CONTEXT_MGR	0
@@ -53,13 +70,16 @@ struct fastipc_peer;
  *	(%FASTIPC_IOC_SET_MAX_THREADS) and asks for no more; the module's
  *	max_threads parameter caps it.
  * @flags: must be zero.
+ * @required_features: %FASTIPC_FEAT_* bits the caller needs: the open
+ *	fails with -EOPNOTSUPP when the module lacks one.
  * @reserved: must be zero.
  */
 struct fastipc_peer_opts {
 	size_t area_size;
 	unsigned int max_threads;
 	unsigned int flags;
-	uint64_t reserved[2];
+	uint64_t required_features;
+	uint64_t reserved[1];
 };
 
 /**
@@ -78,6 +98,8 @@ struct fastipc_peer_opts {
  * @deadline_ns: calls only: absolute CLOCK_MONOTONIC time in nanoseconds
  *	after which the call fails with -ETIMEDOUT; 0 for none.  Needs
  *	%FASTIPC_FEAT_DEADLINE (else -EOPNOTSUPP).
+ * @reserved: must be zero (room for later fields; initialise the
+ *	structure with "= { ... }" and they are).
  */
 struct fastipc_msg {
 	uint64_t code;
@@ -89,6 +111,7 @@ struct fastipc_msg {
 	unsigned int n_fds;
 	unsigned int flags;
 	uint64_t deadline_ns;
+	uint64_t reserved[4];
 };
 
 /**
@@ -107,8 +130,9 @@ struct fastipc_msg {
  * @flags: %FASTIPC_RET_* flags of the record.
  * @error: 0, or the negative errno the call failed with.
  * @reason: why the call failed, &enum fastipc_reason.
- * @__offset: private.
  * @__buf: private.
+ * @reserved: zeroed by the library (room for later fields).
+ * @__offset: private.
  * @__inl: private.
  */
 struct fastipc_reply {
@@ -124,13 +148,15 @@ struct fastipc_reply {
 	int error;
 	unsigned int reason;
 	unsigned int __buf;
+	uint64_t reserved[4];
 	uint64_t __offset;
 	unsigned char __inl[FASTIPC_INLINE_MAX];
 };
 
 /**
  * struct fastipc_txn - a transaction handed to a node's handler: a view
- * into the receive area, valid until the handler returns.
+ * into the receive area, valid until the handler returns.  Only the
+ * library allocates it: later versions may add fields at its end.
  * @peer: the peer that received it.
  * @id: the transaction ID (shown to both sides).
  * @code: the sender's code.
@@ -219,12 +245,22 @@ struct fastipc_node_opts {
 /* ---- peers ------------------------------------------------------------ */
 
 /**
+ * fastipc_lib_version() - version of the library actually running, which
+ * may be newer than the header a program was built with.
+ *
+ * Return: FASTIPC_LIB_VERSION(major, minor, patch) of the library.
+ */
+unsigned int fastipc_lib_version(void);
+
+/**
  * fastipc_peer_open() - open /dev/fastipc and map a receive area.
  * @peer: out: the new peer.
  * @opts: options, or NULL for the defaults.
  *
- * Return: 0 or a negative errno (-EINVAL for bad options, the errors of
- * open(2) and mmap(2), -EPROTO for a module of another ABI version).
+ * Return: 0 or a negative errno: -EINVAL for bad options, -ENOENT when
+ * /dev/fastipc does not exist (module not loaded), -EPROTO for a module
+ * of another ABI version, -EOPNOTSUPP when it lacks one of
+ * @opts->required_features, the errors of open(2) and mmap(2).
  */
 int fastipc_peer_open(struct fastipc_peer **peer,
 		      const struct fastipc_peer_opts *opts);
@@ -330,6 +366,30 @@ int fastipc_handle_export(struct fastipc_peer *peer, uint32_t handle);
  */
 int fastipc_handle_import(struct fastipc_peer *peer, int fd,
 			  uint32_t *handle);
+
+/**
+ * fastipc_handle_send() - hand a handle to the process at the other end of
+ * a unix socket: export it and send the descriptor (SCM_RIGHTS) with one
+ * data byte.
+ * @peer: the peer.
+ * @sock: a connected unix socket (stream, seqpacket or datagram).
+ * @handle: the handle (the caller keeps its reference).
+ *
+ * Return: 0 or a negative errno (of fastipc_handle_export() or sendmsg(2)).
+ */
+int fastipc_handle_send(struct fastipc_peer *peer, int sock, uint32_t handle);
+
+/**
+ * fastipc_handle_recv() - receive a handle fastipc_handle_send() sent.
+ * @peer: the peer the handle is for.
+ * @sock: the unix socket.
+ * @handle: out: the handle, holding one new reference.
+ *
+ * Return: 0 or a negative errno: -EPIPE when the other end closed,
+ * -EPROTO when the message was not a handle (any descriptors it carried
+ * are closed), the errors of recvmsg(2) and fastipc_handle_import().
+ */
+int fastipc_handle_recv(struct fastipc_peer *peer, int sock, uint32_t *handle);
 
 /**
  * fastipc_context_mgr_set() - make one of our nodes the context manager.

@@ -14,7 +14,9 @@ int __fastipc_msg_fill(struct fastipc_cmd *c, const struct fastipc_msg *msg)
 {
 	if (!msg)
 		return 0;
-	if (msg->flags || (msg->iov_count && !msg->iov) ||
+	if (msg->flags || msg->reserved[0] || msg->reserved[1] ||
+	    msg->reserved[2] || msg->reserved[3] ||
+	    (msg->iov_count && !msg->iov) ||
 	    (msg->n_handles && !msg->handles) || (msg->n_fds && !msg->fds))
 		return -EINVAL;
 	c->code = msg->code;

@@ -82,7 +82,7 @@ int fastipc_peer_open(struct fastipc_peer **out,
 	*out = NULL;
 	if (!opts)
 		opts = &defaults;
-	if (opts->flags || opts->reserved[0] || opts->reserved[1])
+	if (opts->flags || opts->reserved[0])
 		return -EINVAL;
 	if (page <= 0 || opts->area_size % (size_t)page)
 		return -EINVAL;
@@ -105,6 +105,10 @@ int fastipc_peer_open(struct fastipc_peer **out,
 	}
 	if (v.abi != FASTIPC_ABI_VERSION) {
 		ret = -EPROTO;
+		goto err_close;
+	}
+	if (opts->required_features & ~v.features) {
+		ret = -EOPNOTSUPP;
 		goto err_close;
 	}
 	peer->features = v.features;

@@ -16,9 +16,14 @@ int main(void)
 	struct fastipc_peer *p;
 	int ret;
 
-	printf("libfastipc %d.%d, reason %u is \"%s\"\n", FASTIPC_LIB_MAJOR,
-	       FASTIPC_LIB_MINOR, FASTIPC_REASON_TIMED_OUT,
+	printf("libfastipc %d.%d.%d (running 0x%06x), reason %u is \"%s\"\n",
+	       FASTIPC_LIB_MAJOR, FASTIPC_LIB_MINOR, FASTIPC_LIB_PATCH,
+	       fastipc_lib_version(), FASTIPC_REASON_TIMED_OUT,
 	       fastipc_strreason(FASTIPC_REASON_TIMED_OUT));
+	if (fastipc_lib_version() != FASTIPC_LIB_VERSION_CODE) {
+		printf("the library is not the one of the header\n");
+		return 1;
+	}
 	ret = fastipc_peer_open(&p, NULL);
 	if (ret == -ENOENT) {
 		printf("no /dev/fastipc: module not loaded\n");

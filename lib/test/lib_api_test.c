@@ -157,8 +157,20 @@ TEST(open_close)
 	fastipc_peer_close(p);
 	ASSERT_EQ(0, fastipc_peer_open(&p, &o));
 	fastipc_peer_close(p);
+	/* Every feature the module has may be required. */
+	o.required_features = v.features;
+	ASSERT_EQ(0, fastipc_peer_open(&p, &o));
+	fastipc_peer_close(p);
 	fastipc_peer_close(NULL);
 	FIPC_EXPECT_ZERO();
+}
+
+TEST(lib_version)
+{
+	EXPECT_EQ(FASTIPC_LIB_VERSION_CODE, fastipc_lib_version());
+	EXPECT_EQ(0x010203, FASTIPC_LIB_VERSION(1, 2, 3));
+	EXPECT_LT(FASTIPC_LIB_VERSION(1, 9, 9), FASTIPC_LIB_VERSION(2, 0, 0));
+	EXPECT_EQ(FASTIPC_LIB_MAJOR, fastipc_lib_version() >> 16);
 }
 
 TEST(open_errors)
@@ -174,9 +186,15 @@ TEST(open_errors)
 	o.flags = 1;
 	EXPECT_EQ(-EINVAL, fastipc_peer_open(&p, &o));
 	o.flags = 0;
-	o.reserved[1] = 1;
+	o.reserved[0] = 1;
 	EXPECT_EQ(-EINVAL, fastipc_peer_open(&p, &o));
-	o.reserved[1] = 0;
+	o.reserved[0] = 0;
+	/* A feature no module has: refused at open, with nothing left. */
+	o.required_features = 1ULL << 63;
+	EXPECT_EQ(-EOPNOTSUPP, fastipc_peer_open(&p, &o));
+	EXPECT_EQ(NULL, p);
+	FIPC_EXPECT_STAT_SOON(0, "peers");
+	o.required_features = 0;
 	/* Over the module's max_area_size (16 MiB): mmap's EINVAL. */
 	o.area_size = 32 * FIPC_MIB;
 	EXPECT_EQ(-EINVAL, fastipc_peer_open(&p, &o));
@@ -305,6 +323,72 @@ TEST(handles)
 	EXPECT_EQ(-EINVAL, fastipc_context_mgr_get(b, NULL));
 	fastipc_peer_close(a);
 	fastipc_peer_close(b);
+	FIPC_EXPECT_ZERO();
+}
+
+/* The lowest free descriptor number: a leaked descriptor moves it. */
+static int lowest_free_fd(void)
+{
+	int fd = dup(0);
+
+	close(fd);
+	return fd;
+}
+
+TEST(handle_send_recv)
+{
+	struct lt_server s;
+	struct fastipc_peer *c;
+	struct fastipc_reply r;
+	struct fastipc_msg m = { .code = 41 };
+	uint32_t h = 7;
+	int sv[2], pfd[2], free_fd;
+	char byte = 'H';
+
+	ASSERT_EQ(0, lt_server_start(&s, 2, echo_handler, LT_COOKIE, 0, true));
+	ASSERT_EQ(0, fastipc_peer_open(&c, NULL));
+	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv));
+	free_fd = lowest_free_fd();
+
+	/* The handle crosses and names the server's node. */
+	ASSERT_EQ(0, fastipc_handle_send(s.p, sv[0], s.node));
+	ASSERT_EQ(0, fastipc_handle_recv(c, sv[1], &h));
+	EXPECT_EQ(1, h);
+	EXPECT_EQ(free_fd, lowest_free_fd());
+	FIPC_EXPECT_STAT(0, "exports");
+	ASSERT_EQ(0, fastipc_call(c, h, &m, &r));
+	EXPECT_EQ(42, r.code);
+	EXPECT_EQ(0, fastipc_handle_release(c, h));
+	EXPECT_EQ(-ENOENT, fastipc_handle_release(c, h));
+
+	/* Not a handle: a byte alone, a descriptor with another byte (it
+	 * is closed), a descriptor that is no exported handle.
+	 */
+	ASSERT_EQ(1, write(sv[0], &byte, 1));
+	EXPECT_EQ(-EPROTO, fastipc_handle_recv(c, sv[1], &h));
+	EXPECT_EQ(0, h);
+	ASSERT_EQ(0, pipe2(pfd, O_CLOEXEC));
+	ASSERT_EQ(0, fipc_sock_send_fd(sv[0], pfd[0]));
+	free_fd = lowest_free_fd();
+	EXPECT_EQ(-EPROTO, fastipc_handle_recv(c, sv[1], &h));
+	EXPECT_EQ(free_fd, lowest_free_fd());
+	ASSERT_EQ(0, fastipc_handle_send(s.p, sv[0], s.node));
+	ASSERT_EQ(1, read(sv[1], &byte, 1));	/* its descriptor is dropped */
+	EXPECT_EQ('H', byte);
+
+	/* The errors of export and of the socket. */
+	EXPECT_EQ(-ENOENT, fastipc_handle_send(s.p, sv[0], 4242));
+	EXPECT_EQ(-ENOTSOCK, fastipc_handle_send(s.p, pfd[1], s.node));
+	EXPECT_EQ(-EINVAL, fastipc_handle_recv(c, sv[1], NULL));
+	close(sv[0]);
+	EXPECT_EQ(-EPIPE, fastipc_handle_recv(c, sv[1], &h));
+	EXPECT_EQ(-EPIPE, fastipc_handle_send(s.p, sv[1], s.node));
+	close(sv[1]);
+	close(pfd[0]);
+	close(pfd[1]);
+	FIPC_EXPECT_STAT_SOON(0, "exports");
+	fastipc_peer_close(c);
+	lt_server_stop(&s);
 	FIPC_EXPECT_ZERO();
 }
 
@@ -510,6 +594,10 @@ TEST_F(lib, call_errors)
 	EXPECT_EQ(-ENOENT, r.error);
 	EXPECT_EQ(FASTIPC_REASON_NONE, r.reason);
 	EXPECT_EQ(0, r.txn_id);
+	m.reserved[3] = 1;	/* room for later fields: zero */
+	EXPECT_EQ(-EINVAL, fastipc_call(self->c, self->h, &m, &r));
+	EXPECT_EQ(-EINVAL, fastipc_send(self->c, self->h, &m));
+	m.reserved[3] = 0;
 	m.iov_count = 1;	/* and no iov */
 	EXPECT_EQ(-EINVAL, fastipc_call(self->c, self->h, &m, &r));
 	m.iov = &iov;
