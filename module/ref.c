@@ -24,6 +24,7 @@
 #include <linux/slab.h>
 
 #include "internal.h"
+#include "trace.h"
 
 /* The peer's reference to @node, or NULL.  node->lock held. */
 static struct fastipc_ref *fastipc_node_ref_of(struct fastipc_node *node,
@@ -45,6 +46,7 @@ static int fastipc_ref_inc(struct fastipc_ref *ref)
 	if (ref->count >= READ_ONCE(fastipc_max_handle_refs))
 		return -EOVERFLOW;
 	ref->count++;
+	trace_fastipc_handle_acquired(ref);
 	return 0;
 }
 
@@ -110,6 +112,7 @@ int fastipc_handle_take(struct fastipc_peer *peer, struct fastipc_node *node,
 	spin_unlock(&node->lock);
 	peer->nr_handles++;
 	fastipc_stat_inc(FASTIPC_STAT_REFS);
+	trace_fastipc_handle_acquired(ref);
 	*handle = id;
 out:
 	mutex_unlock(&peer->refs_lock);
@@ -148,6 +151,7 @@ static void fastipc_node_queue_released(struct fastipc_node *node)
 		node->released_queued = true;
 		/* Under owner->lock: nobody can take the work before this. */
 		kref_get(&node->kref);	/* dropped when read or abandoned */
+		trace_fastipc_node_released(node);
 	}
 	spin_unlock(&owner->lock);
 }
@@ -185,6 +189,7 @@ int fastipc_handle_release(struct fastipc_peer *peer, u32 handle)
 	mutex_lock(&peer->refs_lock);
 	ref = fastipc_ref_lookup(peer, handle);
 	if (ref) {
+		trace_fastipc_handle_released(ref);
 		if (!--ref->count)
 			fastipc_ref_free(ref);
 		ret = 0;
@@ -220,8 +225,10 @@ static void fastipc_death_queue(struct fastipc_ref *ref)
 
 	lockdep_assert_held(&ref->node->lock);
 	spin_lock(&peer->lock);
-	if (fastipc_queue_peer_work(peer, &ref->death_work))
+	if (fastipc_queue_peer_work(peer, &ref->death_work)) {
 		ref->death = FASTIPC_DEATH_QUEUED;
+		trace_fastipc_death_queued(ref);
+	}
 	spin_unlock(&peer->lock);
 }
 

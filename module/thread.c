@@ -26,6 +26,7 @@
 #include <linux/slab.h>
 
 #include "internal.h"
+#include "trace.h"
 
 static atomic64_t fastipc_next_serial = ATOMIC64_INIT(0);
 
@@ -131,6 +132,7 @@ struct fastipc_thread *fastipc_thread_get(struct fastipc_peer *peer)
 	}
 	kref_get(&thread->kref);	/* the table's reference */
 	fastipc_stat_inc(FASTIPC_STAT_THREADS);
+	trace_fastipc_thread_created(thread);
 	return thread;
 }
 
@@ -193,6 +195,7 @@ void fastipc_thread_exit(struct fastipc_thread *thread)
 	}
 	spin_unlock(&peer->lock);
 	fastipc_work_abandon_list(peer, &left);
+	trace_fastipc_thread_exited(thread);
 	fastipc_prio_restore(thread);
 	if (xa_cmpxchg(&peer->threads, thread->pid, thread, NULL, 0) == thread)
 		fastipc_thread_put(thread);
