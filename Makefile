@@ -25,9 +25,13 @@
 #                        KVER=release (default: Debian's 6.1), DEBUG=1 for
 #                        the cached KASAN/lockdep kernel, FUZZ_ARGS=more
 #                        options; see Documentation/dev-tools/testing.rst
-#   make install         module + headers + udev rule + libfastipc (DESTDIR,
-#                        PREFIX)
+#   make trace           fastipc-trace, the BPF tool (static) under
+#                        build/user/trace
+#   make trace-tests     its guest test's workload
+#   make install         module + headers + udev rule + libfastipc +
+#                        fastipc-trace (DESTDIR, PREFIX)
 #   make install-lib     libfastipc only: library, headers, pkg-config, man
+#   make install-trace   fastipc-trace and its man page only
 
 VERSION := $(shell cat VERSION)
 BUILD ?= $(CURDIR)/build
@@ -85,6 +89,18 @@ examples: lib
 
 install-lib: lib
 	$(LIB_MAKE) install
+
+TRACE_MAKE = $(MAKE) -C tools/trace TOP=$(CURDIR) OUT=$(USER_OUT)/trace \
+	     LIBOUT=$(USER_OUT)/lib PREFIX=$(PREFIX) MANDIR=$(MANDIR)
+
+trace:
+	$(TRACE_MAKE)
+
+trace-tests: lib
+	$(TRACE_MAKE) tests
+
+install-trace: trace
+	$(TRACE_MAKE) install
 
 # trace.h is checked without --strict: TRACE_EVENT's layout (lines ending
 # in '(', macro arguments aligned by tabs) is the kernel's own, which
@@ -144,7 +160,7 @@ fuzz:
 	N='$(N)' SEED='$(SEED)' TIME='$(TIME)' KVER='$(KVER)' DEBUG='$(DEBUG)' \
 		FUZZ_ARGS='$(FUZZ_ARGS)' BUILD='$(BUILD)' $(TOOLS)/fuzz/run.sh
 
-install: module install-lib
+install: module install-lib install-trace
 	$(MAKE) -C $(KDIR) M=$(KOBJ) INSTALL_MOD_DIR=extra \
 		$(if $(DESTDIR),INSTALL_MOD_PATH=$(DESTDIR)) modules_install
 	install -D -m 0644 uapi/linux/fastipc.h $(DESTDIR)$(INCLUDEDIR)/linux/fastipc.h
@@ -157,4 +173,4 @@ clean:
 
 .PHONY: all module selftests lib lib-tests examples install-lib uapi-check \
 	checkpatch dkms-check check check-debug bench bench-build bench-smoke bench-floor \
-	bench-profile fuzz-build fuzz install clean
+	bench-profile fuzz-build fuzz install clean trace trace-tests install-trace
