@@ -28,6 +28,9 @@
 #   make trace           fastipc-trace, the BPF tool (static) under
 #                        build/user/trace
 #   make trace-tests     its guest test's workload
+#   make trace-cost      a 64 B round trip without tracepoints (REV), with
+#                        them disabled and with fastipc-trace attached, in
+#                        the VM (deterministic mode)
 #   make install         module + headers + udev rule + libfastipc +
 #                        fastipc-trace (DESTDIR, PREFIX)
 #   make install-lib     libfastipc only: library, headers, pkg-config, man
@@ -102,6 +105,9 @@ trace-tests: lib
 install-trace: trace
 	$(TRACE_MAKE) install
 
+trace-cost:
+	BUILD=$(BUILD) KVER=$(KVER) tools/trace/cost.sh $(REV)
+
 # trace.h is checked without --strict: TRACE_EVENT's layout (lines ending
 # in '(', macro arguments aligned by tabs) is the kernel's own, which
 # --strict flags in every include/trace/events header.
@@ -173,4 +179,4 @@ clean:
 
 .PHONY: all module selftests lib lib-tests examples install-lib uapi-check \
 	checkpatch dkms-check check check-debug bench bench-build bench-smoke bench-floor \
-	bench-profile fuzz-build fuzz install clean trace trace-tests install-trace
+	bench-profile fuzz-build fuzz install clean trace trace-tests install-trace trace-cost
