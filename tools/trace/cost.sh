@@ -9,9 +9,10 @@
 # with the same sched features off) and runs "fastipc-bench latency -m
 # fastipc -M 64" with each module three times, alternating, then once with
 # the tree's module and fastipc-trace attached.  Prints each run's 64 B
-# median and, for each module, the middle one of its runs with its ratio
-# to the module without tracepoints (a run can take another scheduler path
-# than the others, some hundred instructions apart).
+# median and the ratios of the fastest and of the slowest runs to those of
+# the module without tracepoints: a run may take one of two scheduler
+# paths, some hundred instructions apart (6.12), so like is compared with
+# like.
 #   tools/trace/cost.sh [REV]       KVER=..., BUILD=...
 set -euo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -64,25 +65,32 @@ awk -v rev="$(git rev-parse --short "$rev")" -v k="$k" '
 		v[l, ++n[l]] = f["median_ns"]
 		runs[l] = runs[l] " " f["median_ns"]
 	}
-	function mid(l,    i, j, t) {
+	function lo(l,    i, m) {
 		for (i = 1; i <= n[l]; i++)
-			for (j = i + 1; j <= n[l]; j++)
-				if (v[l, j] < v[l, i]) {
-					t = v[l, i]; v[l, i] = v[l, j]; v[l, j] = t
-				}
-		return v[l, int((n[l] + 1) / 2)]
+			if (i == 1 || v[l, i] < m)
+				m = v[l, i]
+		return m
+	}
+	function hi(l,    i, m) {
+		for (i = 1; i <= n[l]; i++)
+			if (i == 1 || v[l, i] > m)
+				m = v[l, i]
+		return m
+	}
+	function pct(a, b) {
+		return sprintf("%+.2f %%", 100 * (a / b - 1))
 	}
 	END {
 		if (!n["base"] || !n["trace"] || !n["attached"]) {
 			print "trace-cost: the guest run is incomplete" > "/dev/stderr"
 			exit 1
 		}
-		b = mid("base")
-		printf "64 B round trip, %s, deterministic (-icount), median ns\n", k
-		printf "  without tracepoints (%s)  %6d  runs:%s\n", rev, b,
-		       runs["base"]
-		printf "  tracepoints disabled       %6d  %+.2f %%  runs:%s\n",
-		       mid("trace"), 100 * (mid("trace") / b - 1), runs["trace"]
-		printf "  fastipc-trace attached     %6d  %+.2f %%\n",
-		       mid("attached"), 100 * (mid("attached") / b - 1)
+		printf "64 B round trip, %s, deterministic (-icount), median ns of each run\n", k
+		printf "  without tracepoints (%s):%s\n", rev, runs["base"]
+		printf "  tracepoints disabled:%s  fastest %s, slowest %s\n",
+		       runs["trace"], pct(lo("trace"), lo("base")),
+		       pct(hi("trace"), hi("base"))
+		printf "  fastipc-trace attached:%s  %s of the fastest, %s of the slowest\n",
+		       runs["attached"], pct(lo("attached"), lo("base")),
+		       pct(lo("attached"), hi("base"))
 	}' "$out/guest.log"
