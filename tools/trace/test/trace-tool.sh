@@ -194,8 +194,10 @@ fi
 expect "all: code 1 calls" $N1 "$(grep "\"pid\":$S,.*\"code\":1," $a | sed -n 's/.*"calls":\([0-9]*\).*/\1/p')"
 bucket "all: code 1 (5 ms)" $a $S 1 4096 $N1
 bucket "all: code 2 (40 ms)" $a $S 2 32768 $N2
-fast=$(hist $a $S 3 service | awk '$1 < 4096 { n += $2 } END { print n + 0 }')
-expect "all: code 3 (REPLY_ERROR at once): service times under 4 ms" $N3 "$fast"
+# Answered at once: far below the 40 ms calls even on a KASAN kernel (one
+# took 4 to 8 ms there).
+fast=$(hist $a $S 3 service | awk '$1 < 16384 { n += $2 } END { print n + 0 }')
+expect "all: code 3 (REPLY_ERROR at once): service times under 16 ms" $N3 "$fast"
 
 s=$tmp/srv.json
 expect "-p server: calls" $((N1 + N2 + N3 + T + 1)) "$(num $s calls)"
