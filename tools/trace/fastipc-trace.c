@@ -270,31 +270,52 @@ static struct node_stat *node_find(struct report *r,
 	return n;
 }
 
-/* Read the histograms (and delete them when @reset: interval mode). */
+/*
+ * Every key of map @fd (at most @max of @size bytes) into @keys, first,
+ * so that entries can then be taken out one by one.  Return: how many.
+ */
+static size_t map_keys(int fd, void *keys, size_t size, size_t max)
+{
+	char *k = keys;
+	size_t n = 0;
+
+	while (n < max && !bpf_map_get_next_key(fd, n ? k + (n - 1) * size :
+						 NULL, k + n * size))
+		n++;
+	return n;
+}
+
+/*
+ * Read entry @key of map @fd into @value; in interval mode take it out in
+ * the same step, so that nothing counted after the read is lost.
+ */
+static int map_take(int fd, const void *key, void *value, int reset)
+{
+	return reset ? bpf_map_lookup_and_delete_elem(fd, key, value) :
+		       bpf_map_lookup_elem(fd, key, value);
+}
+
 static void read_hists(int fd, struct report *r, int reset)
 {
-	struct ft_hist_key k, next, *prev = NULL;
+	static struct ft_hist_key keys[FT_MAX_HISTS];
 	struct node_stat *n;
 	struct ft_hist h;
-	int i;
+	size_t i, nk;
+	int j;
 
-	while (!bpf_map_get_next_key(fd, prev, &next)) {
-		k = next;
-		prev = &k;
-		if (bpf_map_lookup_elem(fd, &k, &h) || k.phase >= FT_PHASES)
+	nk = map_keys(fd, keys, sizeof(keys[0]), FT_MAX_HISTS);
+	for (i = 0; i < nk; i++) {
+		if (map_take(fd, &keys[i], &h, reset) ||
+		    keys[i].phase >= FT_PHASES)
 			continue;
-		n = node_find(r, &k);
+		n = node_find(r, &keys[i]);
 		if (!n)
 			continue;
-		for (i = 0; i < FT_SLOTS; i++)
-			n->h[k.phase].slots[i] += h.slots[i];
-		n->h[k.phase].count += h.count;
-		n->h[k.phase].sum_ns += h.sum_ns;
+		for (j = 0; j < FT_SLOTS; j++)
+			n->h[keys[i].phase].slots[j] += h.slots[j];
+		n->h[keys[i].phase].count += h.count;
+		n->h[keys[i].phase].sum_ns += h.sum_ns;
 	}
-	if (!reset)
-		return;
-	while (!bpf_map_get_next_key(fd, NULL, &next))
-		bpf_map_delete_elem(fd, &next);
 }
 
 static int talker_cmp(const void *a, const void *b)
@@ -308,27 +329,23 @@ static int talker_cmp(const void *a, const void *b)
 
 static void read_talkers(int fd, struct report *r, int reset)
 {
-	struct ft_talker_key k, next, *prev = NULL;
+	static struct ft_talker_key keys[FT_MAX_TALKERS];
 	struct ft_talker v;
+	size_t i, nk;
 	void *t;
 
-	while (!bpf_map_get_next_key(fd, prev, &next)) {
-		k = next;
-		prev = &k;
-		if (bpf_map_lookup_elem(fd, &k, &v))
+	nk = map_keys(fd, keys, sizeof(keys[0]), FT_MAX_TALKERS);
+	for (i = 0; i < nk; i++) {
+		if (map_take(fd, &keys[i], &v, reset))
 			continue;
 		t = realloc(r->talkers, (r->n_talkers + 1) * sizeof(*r->talkers));
 		if (!t)
 			break;
 		r->talkers = t;
-		r->talkers[r->n_talkers].k = k;
+		r->talkers[r->n_talkers].k = keys[i];
 		r->talkers[r->n_talkers++].v = v;
 	}
 	qsort(r->talkers, r->n_talkers, sizeof(*r->talkers), talker_cmp);
-	if (!reset)
-		return;
-	while (!bpf_map_get_next_key(fd, NULL, &next))
-		bpf_map_delete_elem(fd, &next);
 }
 
 /* ---- printing ------------------------------------------------------------ */

@@ -6,9 +6,9 @@
 #
 # As root: every event of Documentation/dev-tools/tracing.rst has a format
 # file with its fields; fastipc-trace --check agrees; then a known workload
-# (trace-workload) runs under four instances of the tool (all calls, -p
-# server, -p 1, text) and their counts and service-time buckets must be what
-# the workload did.  A negative control proves that a wrong count fails.
+# (trace-workload) runs under five instances of the tool (all calls, -p
+# server, -p 1, text, -i 0.5) and their counts and service-time buckets
+# must be what the workload did.  A negative control proves that a wrong count fails.
 # Unprivileged: the tool refuses in one clear line.
 dir=tests/.trace
 tool=$dir/fastipc-trace
@@ -104,8 +104,10 @@ $tool -j -p 1 >$tmp/none.json 2>$tmp/none.err &
 t3=$!
 $tool -c -p "$S" >$tmp/text.out 2>$tmp/text.err &
 t4=$!
+$tool -j -i 0.5 >$tmp/int.json 2>$tmp/int.err &
+t5=$!
 i=0
-while [ "$(cat $tmp/*.err | grep -c 'fastipc-trace: tracing')" -lt 4 ] &&
+while [ "$(cat $tmp/*.err | grep -c 'fastipc-trace: tracing')" -lt 5 ] &&
       [ $i -lt 600 ]; do
 	sleep 0.1
 	i=$((i + 1))
@@ -117,9 +119,9 @@ else
 	nok "workload: every call ended as planned"
 	sed 's/^/# /' $tmp/wl.err
 fi
-kill -INT $t1 $t2 $t3 $t4
-wait $t1 $t2 $t3 $t4
-for f in all srv none text; do
+kill -INT $t1 $t2 $t3 $t4 $t5
+wait $t1 $t2 $t3 $t4 $t5
+for f in all srv none text int; do
 	grep -v 'fastipc-trace: tracing' $tmp/$f.err | sed "s/^/# $f: /"
 done
 sed 's/^/# /' $tmp/text.out
@@ -209,6 +211,21 @@ if grep -q "^node $S/0x[0-9a-f]* code 2: $N2 calls" $tmp/text.out; then
 else
 	nok "text: a histogram per node and code"
 fi
+
+# Interval mode: each report counts what happened since the one before.
+iv=$tmp/int.json
+reports=$(grep -c '^{"seconds"' $iv)
+if [ "$reports" -ge 2 ]; then
+	ok "-i 0.5: $reports reports"
+else
+	nok "-i 0.5: at least 2 reports (got $reports)"
+fi
+expect "-i 0.5: calls, summed over the reports" $((N1 + N2 + N3 + T + 2)) \
+	"$(sed -n 's/^{"seconds":[0-9.]*,"calls":\([0-9]*\),.*/\1/p' $iv |
+	   awk '{ n += $1 } END { print n + 0 }')"
+expect "-i 0.5: code 1 calls, summed over the reports" $N1 \
+	"$(grep "\"pid\":$S,.*\"code\":1," $iv |
+	   sed -n 's/.*"calls":\([0-9]*\).*/\1/p' | awk '{ n += $1 } END { print n + 0 }')"
 
 # ---- negative controls: the checks above can fail ----
 if expect "negative control: calls (off by one)" $((N1 + N2 + N3 + T + 3)) \

@@ -228,6 +228,7 @@ static int client(int server_fd, int n1, int n2, int n3, int t,
 	}
 	bad |= call(p, srv, 4, 0, 0);
 	printf("late=%d\n", late);
+	fflush(stdout);		/* the client leaves with _exit() */
 	fastipc_peer_close(p);
 	return bad;
 }
