@@ -29,13 +29,21 @@
 #                        KVER=release (default: Debian's 6.1), DEBUG=1 for
 #                        the cached KASAN/lockdep kernel, FUZZ_ARGS=more
 #                        options; see Documentation/dev-tools/testing.rst
+#   make trace           fastipc-trace, the BPF tool (static) under
+#                        build/user/trace
+#   make trace-tests     its guest test's workload
+#   make trace-cost      a 64 B round trip without tracepoints (REV), with
+#                        them disabled and with fastipc-trace attached, in
+#                        the VM (deterministic mode)
 #   make install         module (signed with SIGN_KEY/SIGN_CERT when
 #                        readable), udev rule, modules-load.d entry,
-#                        libfastipc and its headers (DESTDIR, PREFIX)
-#                        = install-module install-config install-lib
+#                        libfastipc and its headers, fastipc-trace
+#                        (DESTDIR, PREFIX) = install-module install-config
+#                        install-lib install-trace
 #   make install-config  udev rule and modules-load.d entry only (with DKMS)
 #   make uninstall       remove all of that again (same variables)
 #   make install-lib     libfastipc only: library, headers, pkg-config, man
+#   make install-trace   fastipc-trace and its man page only
 #   make dist            fastipc-$(VERSION).tar.gz (DISTDIR, default build/),
 #                        a release tarball that "dkms add" builds
 
@@ -106,10 +114,31 @@ examples: lib
 install-lib: lib
 	$(LIB_MAKE) install
 
+TRACE_MAKE = $(MAKE) -C tools/trace TOP=$(CURDIR) OUT=$(USER_OUT)/trace \
+	     LIBOUT=$(USER_OUT)/lib PREFIX=$(PREFIX) MANDIR=$(MANDIR)
+
+trace:
+	$(TRACE_MAKE)
+
+trace-tests: lib
+	$(TRACE_MAKE) tests
+
+install-trace: trace
+	$(TRACE_MAKE) install
+
+trace-cost:
+	BUILD=$(BUILD) KVER=$(KVER) tools/trace/cost.sh $(REV)
+
+# trace.h is checked without --strict: TRACE_EVENT's layout (lines ending
+# in '(', macro arguments aligned by tabs) is the kernel's own, which
+# --strict flags in every include/trace/events header.
 checkpatch: $(BUILD)/ksft/.extracted
 	perl $(BUILD)/ksft/scripts/checkpatch.pl --no-tree --strict \
 		$(shell cat .checkpatch-ignore 2>/dev/null) \
-		--terse -f module/*.[ch] uapi/linux/fastipc.h
+		--terse -f $(filter-out module/trace.h,$(wildcard module/*.[ch])) \
+		uapi/linux/fastipc.h
+	perl $(BUILD)/ksft/scripts/checkpatch.pl --no-tree \
+		--terse -f module/trace.h
 
 # The ABI header must stand alone in strict C90, as the kernel's uapi does.
 uapi-check:
@@ -185,7 +214,7 @@ SIGN_HASH = $(or $(shell sed -n 's/^CONFIG_MODULE_SIG_HASH=//p' \
 		$(KDIR)/include/config/auto.conf | tr -d '"'),sha256)
 MODULESLOADDIR ?= /etc/modules-load.d
 
-install: install-module install-config install-lib
+install: install-module install-config install-lib install-trace
 	[ -n "$(DESTDIR)" ] || ldconfig
 
 install-module: module
@@ -211,6 +240,7 @@ install-config:
 # Everything "make install" put there, with the same variables.
 uninstall:
 	$(LIB_MAKE) uninstall uninstall-protobuf
+	$(TRACE_MAKE) uninstall
 	rm -f $(DESTDIR)$(MODDIR)/fastipc.ko $(DESTDIR)$(UDEVDIR)/60-fastipc.rules \
 		$(DESTDIR)$(MODULESLOADDIR)/fastipc.conf
 	[ -n "$(DESTDIR)" ] || depmod -a $(KVER)
@@ -222,4 +252,5 @@ clean:
 .PHONY: all module selftests lib lib-tests examples install-lib uapi-check \
 	checkpatch dist dkms-check check check-debug bench bench-build bench-smoke bench-floor \
 	bench-profile fuzz-build fuzz install install-module install-config \
-	install-protobuf protobuf protobuf-bench minor-holder uninstall clean
+	install-protobuf protobuf protobuf-bench minor-holder uninstall clean \
+	trace trace-tests install-trace trace-cost

@@ -21,6 +21,7 @@
 
 #include "compat.h"
 #include "internal.h"
+#include "trace.h"
 
 /* used, start, oneway, delivered (owned by userspace until FREE) */
 #define FASTIPC_BITMAPS	4
@@ -204,6 +205,7 @@ int fastipc_area_alloc(struct fastipc_peer *peer, size_t size, bool oneway,
 	area->buffers++;
 	fastipc_stat_inc(FASTIPC_STAT_BUFFERS);
 	*offset = (u64)idx * FASTIPC_AREA_GRANULE;
+	trace_fastipc_buffer_alloc(area, idx, n);
 out:
 	spin_unlock(&peer->lock);
 	return ret;
@@ -229,6 +231,7 @@ static void fastipc_area_put(struct fastipc_area *area, unsigned long idx)
 		area->oneway_bytes -= (end - idx) * FASTIPC_AREA_GRANULE;
 	area->buffers--;
 	fastipc_stat_dec(FASTIPC_STAT_BUFFERS);
+	trace_fastipc_buffer_free(area, idx, end - idx);
 }
 
 /**

@@ -26,6 +26,7 @@
 
 #include "compat.h"
 #include "internal.h"
+#include "trace.h"
 
 /*
  * @thread stops waiting for its innermost call (answered or timed out):
@@ -111,6 +112,7 @@ static void fastipc_claim_txn(struct fastipc_thread *thread,
 	struct fastipc_peer *peer = thread->peer;
 	struct fastipc_ret *rec = &d->rec;
 
+	trace_fastipc_txn_received(txn, thread);
 	rec->op = FASTIPC_RET_TRANSACTION;
 	rec->cookie = txn->node->cookie;
 	rec->sender_pid = pid_vnr(txn->from_peer->pid);
@@ -138,6 +140,7 @@ static void fastipc_claim_txn(struct fastipc_thread *thread,
 	    min(peer->max_threads, READ_ONCE(fastipc_max_threads))) {
 		peer->spawn_requested++;
 		d->spawn = true;
+		trace_fastipc_spawn_requested(thread);
 	}
 }
 
@@ -161,6 +164,7 @@ static void fastipc_claim(struct fastipc_thread *thread,
 		txn = container_of(w, struct fastipc_txn, work);
 		rec->op = txn->reply_op;
 		rec->reason = txn->reason;
+		trace_fastipc_txn_returned(txn, thread);
 		fastipc_take_msg(thread->peer, d, txn);
 		d->deadline = thread->deadline;
 		fastipc_wait_pop(thread);
@@ -171,8 +175,9 @@ static void fastipc_claim(struct fastipc_thread *thread,
 		rec->op = FASTIPC_RET_DEAD_NODE;
 		rec->cookie = death->cookie;
 		death->state = FASTIPC_DEATH_DELIVERED;
+		trace_fastipc_death_delivered(death->ref);
 		/* To find the request again if the record goes back. */
-		d->node = death->node;
+		d->node = death->ref->node;
 		kref_get(&d->node->kref);
 		break;
 	case FASTIPC_WORK_NODE_RELEASED:
@@ -282,6 +287,7 @@ static bool fastipc_timed_out(struct fastipc_thread *thread)
 static void fastipc_time_out(struct fastipc_thread *thread,
 			     struct fastipc_delivery *d)
 {
+	trace_fastipc_txn_timed_out(thread);
 	d->rec.op = FASTIPC_RET_FAILED_REPLY;
 	d->rec.flags = FASTIPC_RET_INLINE;
 	d->rec.txn_id = thread->waiting_id;

@@ -334,7 +334,8 @@ enum fastipc_death_state {
  * @state: &enum fastipc_death_state; node->lock, and the holder's
  *	peer->lock where it moves to or from QUEUED.
  * @cookie: cookie of the request; const.
- * @node: the watched node (the ref's reference); const.
+ * @ref: the watched handle; const.  Alive while the request is linked to
+ *	the holder's todo list, which its freeing waits for (ref.c).
  *
  * Allocated by REQUEST_DEATH, freed by CLEAR_DEATH or with its ref: the
  * few handles that are watched pay for it, not every handle (ref.c).
@@ -343,7 +344,7 @@ struct fastipc_death {
 	struct fastipc_work work;
 	enum fastipc_death_state state;
 	u64 cookie;
-	struct fastipc_node *node;
+	struct fastipc_ref *ref;
 };
 
 /**

@@ -21,6 +21,7 @@
 #include <linux/slab.h>
 
 #include "internal.h"
+#include "trace.h"
 
 static DEFINE_SPINLOCK(fastipc_cm_lock);
 static struct fastipc_node *fastipc_context_mgr;
@@ -64,6 +65,7 @@ int fastipc_node_create(struct fastipc_peer *peer,
 	list_add_tail(&node->owner_entry, &peer->nodes);
 	spin_unlock(&peer->lock);
 	fastipc_stat_inc(FASTIPC_STAT_NODES);
+	trace_fastipc_node_created(node);
 
 	/* The creator's handle holds the initial reference. */
 	ret = fastipc_handle_take(peer, node, &arg->handle);
@@ -81,6 +83,7 @@ static void fastipc_node_free(struct kref *kref)
 	list_del(&node->owner_entry);
 	spin_unlock(&owner->lock);
 	fastipc_stat_dec(FASTIPC_STAT_NODES);
+	trace_fastipc_node_freed(node);
 	kmem_cache_free(fastipc_node_cache, node);
 	fastipc_peer_put(owner);
 }

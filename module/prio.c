@@ -35,6 +35,7 @@
 #include <uapi/linux/sched/types.h>
 
 #include "internal.h"
+#include "trace.h"
 
 bool fastipc_inherit_priority = true;
 
@@ -211,6 +212,7 @@ void fastipc_prio_boost(struct fastipc_thread *thread,
 	if (fastipc_prio_apply(t, &want))
 		return;
 	fastipc_prio_read(t, &thread->prio_lent);
+	trace_fastipc_prio_lent(thread, &cur, &thread->prio_lent);
 	if (!thread->boosted)
 		fastipc_stat_inc(FASTIPC_STAT_BOOSTED);
 	thread->boosted = true;
@@ -237,11 +239,13 @@ void fastipc_prio_restore(struct fastipc_thread *thread)
 	if (!fastipc_prio_same(&cur, &thread->prio_lent) ||
 	    t->sched_reset_on_fork != thread->prio_lent.reset_on_fork) {
 		/* Changed explicitly while lent: that change wins. */
+		trace_fastipc_prio_restored(thread, &cur, &cur);
 		atomic_long_inc(&fastipc_counters[FASTIPC_COUNT_KEPT]);
 		return;
 	}
 	if (!(t->flags & PF_EXITING))
 		fastipc_prio_apply(t, &thread->prio_base);
+	trace_fastipc_prio_restored(thread, &cur, &thread->prio_base);
 	atomic_long_inc(&fastipc_counters[FASTIPC_COUNT_RESTORES]);
 }
 

@@ -95,6 +95,7 @@
 #include <linux/sched.h>
 
 #include "internal.h"
+#include "trace.h"
 
 static atomic64_t fastipc_next_id = ATOMIC64_INIT(0);
 
@@ -509,6 +510,7 @@ bool fastipc_txn_begin(struct fastipc_thread *thread, struct fastipc_txn *txn,
 	if (!txn->oneway)
 		fastipc_wait_push(thread, txn, deadline);
 	spin_unlock(&peer->lock);
+	trace_fastipc_txn_sent(txn, thread);
 	return nested;
 }
 

@@ -30,6 +30,7 @@
 #include <linux/slab.h>
 
 #include "internal.h"
+#include "trace.h"
 
 static struct kmem_cache *fastipc_ref_cache;
 
@@ -53,6 +54,7 @@ static int fastipc_ref_inc(struct fastipc_ref *ref)
 	if (ref->count >= READ_ONCE(fastipc_max_handle_refs))
 		return -EOVERFLOW;
 	ref->count++;
+	trace_fastipc_handle_acquired(ref);
 	return 0;
 }
 
@@ -116,6 +118,7 @@ int fastipc_handle_take(struct fastipc_peer *peer, struct fastipc_node *node,
 	spin_unlock(&node->lock);
 	peer->nr_handles++;
 	fastipc_stat_inc(FASTIPC_STAT_REFS);
+	trace_fastipc_handle_acquired(ref);
 	*handle = id;
 out:
 	mutex_unlock(&peer->refs_lock);
@@ -154,6 +157,7 @@ static void fastipc_node_queue_released(struct fastipc_node *node)
 		node->released_queued = true;
 		/* Under owner->lock: nobody can take the work before this. */
 		kref_get(&node->kref);	/* dropped when read or abandoned */
+		trace_fastipc_node_released(node);
 	}
 	spin_unlock(&owner->lock);
 }
@@ -206,6 +210,7 @@ int fastipc_handle_release(struct fastipc_peer *peer, u32 handle)
 	mutex_lock(&peer->refs_lock);
 	ref = fastipc_ref_lookup(peer, handle);
 	if (ref) {
+		trace_fastipc_handle_released(ref);
 		if (!--ref->count)
 			fastipc_ref_free(ref);
 		ret = 0;
@@ -241,8 +246,10 @@ static void fastipc_death_queue(struct fastipc_ref *ref)
 
 	lockdep_assert_held(&ref->node->lock);
 	spin_lock(&peer->lock);
-	if (fastipc_queue_peer_work(peer, &ref->death->work))
+	if (fastipc_queue_peer_work(peer, &ref->death->work)) {
 		ref->death->state = FASTIPC_DEATH_QUEUED;
+		trace_fastipc_death_queued(ref);
+	}
 	spin_unlock(&peer->lock);
 }
 
@@ -286,8 +293,8 @@ int fastipc_death_request(struct fastipc_peer *peer, u32 handle, u64 cookie)
 	death->work.type = FASTIPC_WORK_DEAD_NODE;
 	death->state = FASTIPC_DEATH_REQUESTED;
 	death->cookie = cookie;
+	death->ref = ref;
 	node = ref->node;
-	death->node = node;
 	spin_lock(&node->lock);
 	ref->death = death;
 	fastipc_stat_inc(FASTIPC_STAT_DEATHS);

@@ -6,6 +6,7 @@
 #include <linux/uaccess.h>
 
 #include "internal.h"
+#include "trace.h"
 
 static int fastipc_cmd_check_plain(const struct fastipc_cmd *cmd)
 {
@@ -26,6 +27,7 @@ static void fastipc_looper_enter(struct fastipc_thread *thread)
 		peer->loopers++;
 		if (peer->spawn_requested)
 			peer->spawn_requested--;
+		trace_fastipc_looper_entered(thread);
 	}
 	spin_unlock(&peer->lock);
 }

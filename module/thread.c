@@ -36,6 +36,7 @@
 #include <linux/slab.h>
 
 #include "internal.h"
+#include "trace.h"
 
 static atomic64_t fastipc_next_serial = ATOMIC64_INIT(0);
 
@@ -150,6 +151,7 @@ struct fastipc_thread *fastipc_thread_get(struct fastipc_peer *peer)
 	kref_get(&thread->kref);	/* the table's reference */
 	fastipc_stat_inc(FASTIPC_STAT_THREADS);
 	rcu_assign_pointer(peer->thread_hint, thread);
+	trace_fastipc_thread_created(thread);
 	return thread;
 }
 
@@ -231,6 +233,7 @@ void fastipc_thread_exit(struct fastipc_thread *thread)
 	}
 	spin_unlock(&peer->lock);
 	fastipc_work_abandon_list(peer, &left);
+	trace_fastipc_thread_exited(thread);
 	fastipc_prio_restore(thread);
 	fastipc_thread_unlist(thread);
 }

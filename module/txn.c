@@ -15,6 +15,7 @@
 #include <linux/uio.h>
 
 #include "internal.h"
+#include "trace.h"
 
 static struct kmem_cache *fastipc_txn_cache;
 
@@ -91,6 +92,7 @@ void fastipc_msg_discard(struct fastipc_peer *owner, struct fastipc_msg *msg)
 /* Drop the references a transaction holds; keep the memory. */
 static void fastipc_txn_clear(struct fastipc_txn *txn)
 {
+	trace_fastipc_txn_freed(txn);
 	fastipc_msg_put_objects(&txn->msg);
 	if (txn->node)
 		fastipc_node_put(txn->node);
@@ -328,6 +330,7 @@ err:
  */
 void fastipc_txn_fail(struct fastipc_txn *txn, u32 op, u32 reason, int err)
 {
+	trace_fastipc_txn_failed(txn, op, reason, err);
 	fastipc_failed_log(txn, op, reason, err);
 	txn->reply_op = op;
 	txn->reason = reason;
@@ -385,6 +388,7 @@ static bool fastipc_may_call_again(struct fastipc_thread *thread)
 static int fastipc_oneway_refuse(struct fastipc_txn *txn, int err, u32 reason)
 {
 	fastipc_count(FASTIPC_COUNT_ONEWAY_REFUSED);
+	trace_fastipc_txn_failed(txn, 0, reason, -err);
 	fastipc_failed_log(txn, 0, reason, -err);
 	fastipc_msg_discard(txn->to, &txn->msg);
 	fastipc_txn_free(txn);
@@ -555,6 +559,7 @@ int fastipc_txn_reply(struct fastipc_thread *thread,
 		return -EPROTO;
 	if (error) {
 		fastipc_txn_served(thread);
+		trace_fastipc_txn_replied(txn, thread, cmd->code, true);
 		fastipc_txn_fail(txn, FASTIPC_RET_FAILED_REPLY,
 				 FASTIPC_REASON_REPLIED_ERROR, cmd->code);
 		return 0;
@@ -577,6 +582,7 @@ int fastipc_txn_reply(struct fastipc_thread *thread,
 	 */
 	txn->reply_op = FASTIPC_RET_REPLY;
 	txn->code = cmd->code;
+	trace_fastipc_txn_replied(txn, thread, cmd->code, false);
 	fastipc_queue_reply(txn);
 	return 0;
 }

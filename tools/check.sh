@@ -24,6 +24,11 @@ rc=$?
 [ $rc = 0 ] || cat "$logs/lib.log"
 result "build: libfastipc (.so, .a), its tests and examples, -Werror" $rc
 
+make -s trace trace-tests >"$logs/trace.log" 2>&1
+rc=$?
+[ $rc = 0 ] || cat "$logs/trace.log"
+result "build: fastipc-trace (clang, bpftool skeleton, static) and its workload" $rc
+
 # Packaging on the host: install to a staging DESTDIR, SONAME, exported
 # symbols, pkg-config (dynamic and static external program), man pages.
 tools/lib-check.sh >"$logs/lib-check.log" 2>&1

@@ -10,7 +10,7 @@ pkgs=(
 	linux-image-amd64 linux-headers-amd64
 	linux-image-6.12-amd64 linux-headers-6.12-amd64
 	linux-source-6.1 qemu-system-x86 busybox-static
-	liburing-dev libbpf-dev gnuplot-nox python3
+	liburing-dev libbpf-dev clang bpftool gnuplot-nox python3
 	flex bison bc libelf-dev libssl-dev patch
 	protobuf-c-compiler libprotobuf-c-dev
 )

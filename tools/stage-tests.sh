@@ -55,6 +55,16 @@ EOT
 	chmod +x "$out/tests/lib-external"
 fi
 
+# fastipc-trace (when built) and the workload its suite runs it on.
+if [ -x "$build/user/trace/fastipc-trace" ] &&
+   [ -x "$build/user/trace/trace-workload" ]; then
+	mkdir -p "$out/tests/.trace"
+	cp "$build/user/trace/fastipc-trace" "$build/user/trace/trace-workload" \
+		"$out/tests/.trace/"
+	cp "$top/tools/trace/test/trace-tool.sh" "$out/tests/trace"
+	chmod +x "$out/tests/trace"
+fi
+
 # The fuzzer's short run (make check-debug: FASTIPC_STAGE_FUZZ=1), last:
 # a module it wedged could not be unloaded for a suite after it.
 if [ -n "${FASTIPC_STAGE_FUZZ:-}" ] && [ -x "$build/fuzz/fastipc-fuzz" ]; then

@@ -1,0 +1,6 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * fastipc - the tracepoints of trace.h are defined here, once.
+ */
+#define CREATE_TRACE_POINTS
+#include "trace.h"
