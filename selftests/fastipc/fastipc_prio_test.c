@@ -102,7 +102,7 @@ struct srv {
 	srv_handler_t handler;
 	int setup_nice;		/* the thread's own nice value */
 	bool drop_cap;		/* the thread drops CAP_SYS_NICE first */
-	bool read_ahead;	/* reads with room for two records */
+	bool read_ahead;	/* reads with room for four records */
 	int fail;
 	long fail_val;
 	unsigned int served;
@@ -117,24 +117,31 @@ struct srv {
 };
 
 /*
- * The next record.  With read_ahead the read has room for two, as
- * libfastipc's loop reads: the module then reads on past a call without
- * blocking.  The tests send one call at a time, so a second record can
- * only be the SPAWN_LOOPER advice that follows a call.
+ * The next record.  With read_ahead the read has room for four, as
+ * libfastipc's loop reads more than one: the module then reads on past a
+ * call without blocking (past the SPAWN_LOOPER advice that may follow
+ * it).  The tests send one call at a time, so every other record can
+ * only be such advice.
  */
 static int srv_read(struct srv *s, struct fastipc_ret *r)
 {
-	struct fastipc_ret two[2];
-	int n;
+	struct fastipc_ret recs[4];
+	int i, n, got = 0;
 
 	if (!s->read_ahead)
 		return fipc_read_one(s->p.fd, 0, r, NULL);
-	n = fipc_read(s->p.fd, 0, two, 2);
+	n = fipc_read(s->p.fd, 0, recs, 4);
 	if (n < 0)
 		return n;
-	if (n == 2 && two[1].op != FASTIPC_RET_SPAWN_LOOPER)
-		return -EIO;
-	*r = two[0];
+	for (i = 0; i < n; i++) {
+		if (recs[i].op == FASTIPC_RET_SPAWN_LOOPER)
+			continue;
+		if (got++)
+			return -EIO;
+		*r = recs[i];
+	}
+	if (!got)
+		r->op = FASTIPC_RET_SPAWN_LOOPER;	/* advice only */
 	return 0;
 }
 
@@ -331,8 +338,8 @@ TEST_F(prio, nice_is_lent_and_restored)
 }
 
 /*
- * A server that reads with room for two records took the call, found no
- * second one and was restored to its own nice before it ran the handler
+ * A server that reads with room for more records took the call, found no
+ * other one and was restored to its own nice before it ran the handler
  * (the module restored a boosted thread that found no work without asking
  * whether it still served a call).
  */
