@@ -32,9 +32,6 @@
 #   make trace           fastipc-trace, the BPF tool (static) under
 #                        build/user/trace
 #   make trace-tests     its guest test's workload
-#   make trace-cost      a 64 B round trip without tracepoints (REV), with
-#                        them disabled and with fastipc-trace attached, in
-#                        the VM (deterministic mode)
 #   make install         module (signed with SIGN_KEY/SIGN_CERT when
 #                        readable), udev rule, modules-load.d entry,
 #                        libfastipc and its headers, fastipc-trace
@@ -125,9 +122,6 @@ trace-tests: lib
 
 install-trace: trace
 	$(TRACE_MAKE) install
-
-trace-cost:
-	BUILD=$(BUILD) KVER=$(KVER) tools/trace/cost.sh $(REV)
 
 # trace.h is checked without --strict: TRACE_EVENT's layout (lines ending
 # in '(', macro arguments aligned by tabs) is the kernel's own, which
@@ -253,4 +247,4 @@ clean:
 	checkpatch dist dkms-check check check-debug bench bench-build bench-smoke bench-floor \
 	bench-profile fuzz-build fuzz install install-module install-config \
 	install-protobuf protobuf protobuf-bench minor-holder uninstall clean \
-	trace trace-tests install-trace trace-cost
+	trace trace-tests install-trace

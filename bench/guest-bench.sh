@@ -115,12 +115,41 @@ pb_bench() {
 	./fastipc-pb-bench "$@" || { rc=1; echo "# fastipc-pb-bench FAILED"; }
 }
 
+# What the tracepoints cost a 64 B round trip (make bench stages the
+# module built with them compiled out, and fastipc-trace; not in smoke):
+# compiled out, compiled in and disabled (alternating, twice each), and
+# with fastipc-trace attached.  Labels tc-*; fastipc.ko is loaded after.
+trace_cost() {
+	[ -e fastipc-notrace.ko ] && [ -x fastipc-trace ] || return 0
+	echo "# ---- tracepoints' cost ----"
+	rmmod fastipc || { rc=1; return; }
+	for v in notrace traced notrace traced; do
+		if [ $v = notrace ]; then insmod ./fastipc-notrace.ko; else insmod ./fastipc.ko; fi ||
+			{ rc=1; echo "@B fail what=insmod-$v"; return; }
+		run latency -m fastipc -M 64 -r 3 -l tc-$v
+		rmmod fastipc
+	done
+	insmod ./fastipc.ko || { rc=1; echo "@B fail what=insmod"; return; }
+	./fastipc-trace >/tmp/tc.out 2>/tmp/tc.err &
+	t=$!
+	i=0
+	until grep -q tracing /tmp/tc.err 2>/dev/null; do
+		i=$((i + 1))
+		[ $i -lt 100 ] || { cat /tmp/tc.err; rc=1; kill $t; return; }
+		sleep 0.2
+	done
+	run latency -m fastipc -M 64 -r 3 -l tc-attached
+	kill -INT $t
+	wait $t
+}
+
 case $mode in
 deterministic)
 	cpu_note
 	sched_paths one
 	run latency -l deterministic -x "$x"
 	run handles
+	trace_cost
 	pb_bench
 	# The priority demo is about scheduling: the kernel's defaults.
 	sched_paths default

@@ -244,7 +244,7 @@ def main():
     os.makedirs(outdir, exist_ok=True)
     res = {"date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
            "latency": {}, "scale": {}, "handles": {}, "prio": {},
-           "meta": {}, "unavailable": {}, "failures": []}
+           "trace_cost": {}, "meta": {}, "unavailable": {}, "failures": []}
     for env in ("FASTIPC_BENCH_KERNEL", "FASTIPC_BENCH_COMMIT",
                 "FASTIPC_BENCH_HOST_LOAD"):
         if os.environ.get(env):
@@ -272,6 +272,11 @@ def main():
                 res["meta"].setdefault(mode, []).append(r)
             elif t == "unavailable":
                 res["unavailable"].setdefault(mode, []).append(r)
+            elif t == "lat" and str(r.get("label", "")).startswith("tc-"):
+                # The tracepoints' cost runs (guest-bench.sh trace_cost).
+                if r.get("size") == 64:
+                    res["trace_cost"].setdefault(r["label"][3:], []).append(
+                        r["median_ns"])
             elif t == "lat":
                 r.pop("label", None)
                 res["latency"].setdefault(mode, []).append(r)
@@ -289,6 +294,15 @@ def main():
     for mode in res["latency"]:
         res["latency"][mode] = sort_lat(res["latency"][mode])
     res["targets"] = targets(res)
+    tc = res["trace_cost"]
+    if tc.get("notrace") and tc.get("traced"):
+        # Like with like: the fastest run of each (one scheduler path).
+        base = min(tc["notrace"])
+        res["targets"].append({
+            "target": "64 B, tracepoints disabled vs compiled out",
+            "value": min(tc["traced"]) / base, "limit": 1.01,
+            "met": min(tc["traced"]) / base <= 1.01,
+            "mode": "deterministic"})
 
     lines = []
     titles = {"deterministic": "deterministic mode (QEMU -icount shift=0, "
@@ -334,6 +348,19 @@ def main():
                 lines.append("%-22s %10s %10s %10s %10s" % (
                     r["case"], fmt_ns(r["p50_ns"]), fmt_ns(r["p99_ns"]),
                     fmt_ns(r["max_ns"]), fmt_ns(r.get("mean_ns"))))
+        lines.append("")
+    tc = res["trace_cost"]
+    if tc.get("notrace"):
+        base = min(tc["notrace"])
+        lines.append("# Tracepoints' cost (deterministic mode, 64 B round "
+                     "trip, fastest run of each)")
+        lines.append("")
+        for k, name in (("notrace", "compiled out (-DNOTRACE)"),
+                        ("traced", "compiled in, disabled"),
+                        ("attached", "fastipc-trace attached")):
+            if tc.get(k):
+                lines.append("  %-26s %10s %8.3fx" % (
+                    name, fmt_ns(min(tc[k])), min(tc[k]) / base))
         lines.append("")
     lines.append("# Targets (reported, never enforced)")
     for t in res["targets"]:

@@ -9,6 +9,10 @@
 #      vCPU, CPU model max without ERMS/FSRM so that kernel and user copies
 #      count alike): the headline latency table, handle scale, the
 #      priority-inheritance demo;
+#      It also prices the tracepoints: the 64 B round trip with a module
+#      built from the same tree with them compiled out (KCFLAGS=-DNOTRACE,
+#      the kernel's own switch in <linux/tracepoint.h>), with them in but
+#      disabled, and with fastipc-trace attached;
 #   2. wall-clock mode (-c 2): latency again and the priority-inheritance
 #      demo, everything pinned to CPU 0;
 #   3. wall-clock mode with idle=poll (-c 2): scaling over 2 vCPUs.
@@ -37,13 +41,19 @@ tools/deps.sh
 k=$(tools/kernels.sh)
 k=${BENCH_KERNEL:-${k%%$'\n'*}}
 make -s KVER="$k" module
+make -s KVER="$k" BUILD="$top/build/notrace" KCFLAGS=-DNOTRACE module
+mkdir -p build/notrace/stage
+cp "build/notrace/$k/module/fastipc.ko" build/notrace/stage/fastipc-notrace.ko
 make -s KVER="$k" bench-floor
 make -s bench-build
 make -s protobuf-bench
+make -s trace
 bin=build/bench/fastipc-bench
 files=(-f "build/$k/module/fastipc.ko" -f "build/floor/$k/fastipc_floor.ko"
        -f "$bin" -f bench/guest-bench.sh
-       -f build/user/lib/pb-bench/fastipc-pb-bench)
+       -f build/user/lib/pb-bench/fastipc-pb-bench
+       -f build/notrace/stage/fastipc-notrace.ko
+       -f build/user/trace/fastipc-trace)
 factor=${BENCH_FACTOR:-1}
 
 det=(-d)
