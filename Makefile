@@ -34,13 +34,13 @@
 #   make trace-tests     its guest test's workload
 #   make install         module (signed with SIGN_KEY/SIGN_CERT when
 #                        readable), udev rule, modules-load.d entry,
-#                        libfastipc and its headers, fastipc-trace
-#                        (DESTDIR, PREFIX) = install-module install-config
-#                        install-lib install-trace
+#                        libfastipc and its headers (DESTDIR, PREFIX)
+#                        = install-module install-config install-lib
 #   make install-config  udev rule and modules-load.d entry only (with DKMS)
 #   make uninstall       remove all of that again (same variables)
 #   make install-lib     libfastipc only: library, headers, pkg-config, man
-#   make install-trace   fastipc-trace and its man page only
+#   make install-trace   fastipc-trace and its man page (needs clang,
+#                        bpftool, libbpf-dev; not part of install)
 #   make dist            fastipc-$(VERSION).tar.gz (DISTDIR, default build/),
 #                        a release tarball that "dkms add" builds
 
@@ -208,7 +208,7 @@ SIGN_HASH = $(or $(shell sed -n 's/^CONFIG_MODULE_SIG_HASH=//p' \
 		$(KDIR)/include/config/auto.conf | tr -d '"'),sha256)
 MODULESLOADDIR ?= /etc/modules-load.d
 
-install: install-module install-config install-lib install-trace
+install: install-module install-config install-lib
 	[ -n "$(DESTDIR)" ] || ldconfig
 
 install-module: module
