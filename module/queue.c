@@ -75,7 +75,11 @@
  *    outer call that comes first is parked on thread->parked until its
  *    call is the innermost again.  A call stays allocated while it is
  *    some thread's waiting (only the waiting thread frees it, after it
- *    stopped waiting for it), so its outer fields may be read then.
+ *    stopped waiting for it), so its outer fields may be read then.  A
+ *    call whose caller stopped waiting at its deadline (txn->timed_out)
+ *    counts in the caller's peer->calls_unanswered, under that peer's
+ *    lock, from the time-out until its answer is dropped here: a peer
+ *    may leave at most max_oneway of them in servers.
  *
  * 8. One-ways are delivered one at a time per node, in order: the first
  *    queued sets node->oneway_busy, later ones wait on peer->oneway_held;
