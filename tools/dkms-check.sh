@@ -17,20 +17,9 @@ ver=$(cat "$top/VERSION")
 kernels=$("$top/tools/kernels.sh") || exit 1
 scratch=$(mktemp -d "${TMPDIR:-/tmp}/fastipc-dkms.XXXXXX")
 trap 'rm -rf "$scratch"' EXIT
-n=0 failed=0
-
-tap() {		# tap DESCRIPTION COMMAND...
-	local d=$1
-	shift
-	n=$((n + 1))
-	if "$@" >"$scratch/log" 2>&1; then
-		echo "ok $n - dkms: $d"
-	else
-		echo "not ok $n - dkms: $d"
-		tail -n 30 "$scratch/log" | sed 's/^/#   /'
-		failed=$((failed + 1))
-	fi
-}
+. "$top/tools/tap-steps.sh"
+tap_prefix="dkms: "
+tap_log="$scratch/log"
 
 global_before=$(ls -d /var/lib/dkms/fastipc /usr/src/fastipc-* 2>/dev/null)
 
@@ -100,5 +89,4 @@ check_source dist "$scratch/fastipc-$ver"
 tap "the host's /usr/src and /var/lib/dkms untouched" \
 	test "$(ls -d /var/lib/dkms/fastipc /usr/src/fastipc-* 2>/dev/null)" = \
 	"$global_before"
-echo "1..$n"
-[ "$failed" = 0 ]
+tap_end

@@ -16,20 +16,9 @@ k=${1:?usage: install-check.sh KVER}
 stage=$build/install-stage/$k
 scratch=$(mktemp -d "${TMPDIR:-/tmp}/fastipc-install.XXXXXX")
 trap 'rm -rf "$scratch"' EXIT
-n=0 failed=0
-
-tap() {		# tap DESCRIPTION COMMAND...
-	local d=$1
-	shift
-	n=$((n + 1))
-	if "$@" >"$scratch/log" 2>&1; then
-		echo "ok $n - install $k: $d"
-	else
-		echo "not ok $n - install $k: $d"
-		tail -n 30 "$scratch/log" | sed 's/^/#   /'
-		failed=$((failed + 1))
-	fi
-}
+. "$top/tools/tap-steps.sh"
+tap_prefix="install $k: "
+tap_log="$scratch/log"
 
 # make_install ROOT MAKE-ARGS...: the output goes to ROOT.log.
 make_install() {
@@ -96,5 +85,4 @@ tap "module in /lib/modules/$k/extra, udev rule, modules-load.d, library" \
 tap "depmod: modules.devname lists /dev/fastipc (c 10:247)" devname_listed
 tap "make install with SIGN_KEY, SIGN_CERT: module signed" signed_install
 tap "make uninstall leaves no file behind" uninstalled
-echo "1..$n"
-[ "$failed" = 0 ]
+tap_end

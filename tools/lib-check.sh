@@ -14,20 +14,9 @@ stage=$build/stage
 out=$build/user/external
 version=$(make -s -C "$top/lib" --no-print-directory version)
 major=${version%%.*}
-n=0 failed=0
-
-tap() {		# tap DESCRIPTION COMMAND...
-	local d=$1
-	shift
-	n=$((n + 1))
-	if "$@" >"$out.log" 2>&1; then
-		echo "ok $n - lib: $d"
-	else
-		echo "not ok $n - lib: $d"
-		sed 's/^/#   /' "$out.log"
-		failed=$((failed + 1))
-	fi
-}
+. "$top/tools/tap-steps.sh"
+tap_prefix="lib: "
+tap_log="$out.log"
 
 rm -rf "$stage"
 mkdir -p "$(dirname "$out")"
@@ -150,5 +139,4 @@ tap "checkpatch --strict (protobuf-c's types allowed): libfastipc-protobuf" \
 	--ignore PREFER_KERNEL_TYPES,CAMELCASE,SPACING \
 	-f "$top"/lib/include/fastipc-protobuf.h "$top"/lib/protobuf/*.c \
 	"$top"/lib/protobuf/test/*.c "$top"/examples/protobuf/*.[ch]
-echo "1..$n"
-[ "$failed" = 0 ]
+tap_end
