@@ -149,20 +149,23 @@ expect() {
 	fi
 }
 # bucket NAME FILE PID CODE LOW N: N samples of service time, none below
-# the bucket starting at LOW µs and most of them in it (the timer slack of
-# a loaded emulated guest pushes some higher: 16 % of 5 ms sleeps seen).
+# the bucket starting at LOW µs (the server sleeps at least that long) and
+# most of them in it or the next one: the timer slack and the wake-up delay
+# of an emulated guest push some higher (16 % of 5 ms sleeps one bucket up
+# on a loaded host here; a slower host, as CI's, more).
 bucket() {
 	h=$(hist "$2" "$3" "$4" service)
 	res=$(echo "$h" | awk -v low="$5" -v n="$6" '
-		{ tot += $2; if ($1 < low) below += $2; if ($1 == low) in_b += $2 }
+		{ tot += $2; if ($1 < low) below += $2
+		  if ($1 == low || $1 == 2 * low) in_b += $2 }
 		END { if (tot != n) print "total " tot;
 		      else if (below) print below " below";
-		      else if (in_b * 2 <= n) print "only " in_b " in the bucket";
+		      else if (in_b * 2 <= n) print "only " in_b " in the buckets";
 		      else print "ok" }')
 	if [ "$res" = ok ]; then
-		ok "$1: $6 service times in [$5 us, $(($5 * 2)) us)"
+		ok "$1: $6 service times in [$5 us, $(($5 * 4)) us)"
 	else
-		nok "$1: $6 service times in [$5 us, $(($5 * 2)) us): $res"
+		nok "$1: $6 service times in [$5 us, $(($5 * 4)) us): $res"
 		echo "$h" | sed 's/^/#   /'
 		return 1
 	fi
@@ -236,7 +239,8 @@ if expect "negative control: calls (off by one)" $((N1 + N2 + N3 + T + 3)) \
 else
 	ok "a wrong count is caught"
 fi
-if bucket "negative control: code 1 one bucket up" $a $S 1 8192 $N1 \
+# Two buckets up: past the next bucket, which bucket() also accepts.
+if bucket "negative control: code 1 two buckets up" $a $S 1 16384 $N1 \
 	>/dev/null; then
 	nok "a wrong histogram bucket is caught"
 else
