@@ -20,6 +20,7 @@
  */
 #include <linux/cred.h>
 #include <linux/file.h>
+#include <linux/hrtimer.h>
 #include <linux/pid.h>
 #include <linux/sched/signal.h>
 #include <linux/uaccess.h>
@@ -303,56 +304,43 @@ static void fastipc_time_out(struct fastipc_thread *thread,
 	fastipc_wait_pop(thread);
 }
 
-static __always_inline bool
-fastipc_thread_has_work(struct fastipc_thread *thread)
+/*
+ * Sleep for work (queue.c, rule 3): until a waker of that rule, the
+ * deadline of the awaited call, or a signal.  Called with peer->lock held
+ * and @thread's conditions just looked at under it; returns with it held
+ * again, for the caller to look again.  A deadline that passed meanwhile
+ * ends the sleep at once: the caller then times the call out.
+ *
+ * When the thread we just woke (the server of our call, the caller of our
+ * reply) is due to run on this CPU, it runs first, while we are still
+ * runnable: the work it gives us then needs no wake-up, the most costly
+ * step of a round trip, and we look again before sleeping.
+ *
+ * Return: 0, or -ERESTARTSYS when a signal is pending.
+ */
+static __always_inline int fastipc_sleep(struct fastipc_thread *thread)
+	__must_hold(&thread->peer->lock)
 {
 	struct fastipc_peer *peer = thread->peer;
+	ktime_t deadline = thread->waiting ? thread->deadline : 0;
 
-	/* Lockless hints, re-read under the lock before anything is taken. */
-	return (!list_empty_careful(&thread->todo) &&
-		!READ_ONCE(thread->handoff)) ||
-	       (!READ_ONCE(thread->waiting) &&
-		!list_empty_careful(&peer->todo)) ||
-	       READ_ONCE(peer->dead);
-}
-
-/* What ends fastipc_wait_work(); lockless hints, see there. */
-static __always_inline bool fastipc_woken(struct fastipc_thread *thread,
-					  bool idle, unsigned int gen)
-{
-	return fastipc_thread_has_work(thread) ||
-	       (idle && list_empty_careful(&thread->idle_entry)) ||
-	       READ_ONCE(thread->peer->flush_gen) != gen;
-}
-
-/*
- * Sleep until @thread has work, its deadline passes, a signal, or a close
- * by the owner (flush generation other than @gen).  A thread on the idle
- * list (@idle) also wakes up when a sender takes it off that list: the
- * work it was woken for may have gone to another thread, and it must then
- * put itself back on the list rather than sleep unseen.
- */
-static __always_inline int fastipc_wait_work(struct fastipc_thread *thread,
-					     bool idle, unsigned int gen)
-{
-	ktime_t deadline = READ_ONCE(thread->deadline), left;
-	int ret;
-
-	if (!deadline || !READ_ONCE(thread->waiting))
-		return wait_event_interruptible(thread->wait,
-						fastipc_woken(thread, idle, gen));
-	/*
-	 * The deadline may have passed since the caller looked: back to it,
-	 * which times the call out.  A negative relative timeout would never
-	 * expire (hrtimer's ktime_add_safe() takes it for an overflow).
-	 */
-	left = ktime_sub(deadline, ktime_get());
-	if (left <= 0)
-		return 0;
-	ret = wait_event_interruptible_hrtimeout(thread->wait,
-						 fastipc_woken(thread, idle, gen),
-						 left);
-	return ret == -ETIME ? 0 : ret;
+	lockdep_assert_held(&peer->lock);
+	if (need_resched()) {
+		spin_unlock(&peer->lock);
+		cond_resched();
+		spin_lock(&peer->lock);
+		return signal_pending(current) ? -ERESTARTSYS : 0;
+	}
+	thread->sleeping = true;
+	set_current_state(TASK_INTERRUPTIBLE);
+	spin_unlock(&peer->lock);
+	if (deadline)
+		schedule_hrtimeout(&deadline, HRTIMER_MODE_ABS);
+	else
+		schedule();
+	spin_lock(&peer->lock);
+	thread->sleeping = false;
+	return signal_pending(current) ? -ERESTARTSYS : 0;
 }
 
 /**
@@ -436,11 +424,7 @@ static __always_inline int fastipc_take_work(struct fastipc_thread *thread,
 		}
 		if (peer_ok)
 			list_add(&thread->idle_entry, &peer->idle);
-		spin_unlock(&peer->lock);
-
-		ret = fastipc_wait_work(thread, peer_ok, gen);
-
-		spin_lock(&peer->lock);
+		ret = fastipc_sleep(thread);
 		if (ret) {
 			list_del_init(&thread->idle_entry);
 			spin_unlock(&peer->lock);

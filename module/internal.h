@@ -213,7 +213,8 @@ struct fastipc_peer {
  * @pid: thread ID; const.
  * @todo: work for this thread only: replies, nested transactions and
  *	calls handed to it; peer->lock.
- * @wait: the thread sleeps here in the read phase, and for @handoff.
+ * @handoff_wait: waiters for @handoff to clear (the thread itself, the
+ *	peer's release) sleep here (queue.c, rule 4).
  * @idle_entry: link in &fastipc_peer.idle while waiting for peer work;
  *	peer->lock.
  * @waiting: the innermost call this thread waits the reply of, or NULL.
@@ -232,6 +233,8 @@ struct fastipc_peer {
  * @handoff: a sender is raising the thread's priority before waking it
  *	with the call it put on @todo; the thread takes no work and leaves
  *	its priority fields alone until the sender clears it.  peer->lock.
+ * @sleeping: the thread's task sleeps for work (or is about to): wakers
+ *	wake @task directly (queue.c, rule 3).  peer->lock.
  * @gone: fastipc_thread_exit() ran or runs; peer->lock.
  * @spare: a transaction kept for the next call; the thread itself.
  * @oneway_node: node of the one-way the thread took last, whose next
@@ -249,7 +252,7 @@ struct fastipc_thread {
 	u64 serial;
 	pid_t pid;
 	struct list_head todo;
-	wait_queue_head_t wait;
+	wait_queue_head_t handoff_wait;
 	struct list_head idle_entry;
 	struct fastipc_txn *waiting;
 	u64 waiting_id;
@@ -258,6 +261,7 @@ struct fastipc_thread {
 	ktime_t deadline;
 	bool looper;
 	bool handoff;
+	bool sleeping;
 	bool gone;
 	struct fastipc_txn *spare;
 	struct fastipc_node *oneway_node;
@@ -497,6 +501,21 @@ void fastipc_thread_exit(struct fastipc_thread *thread);
 void fastipc_threads_release(struct fastipc_peer *peer);
 
 /* queue.c */
+
+/**
+ * fastipc_thread_wake() - wake @thread if it sleeps for work (rule 3).
+ * @thread: the thread, with its peer's lock held.
+ *
+ * The thread holds its task, so the task is there to wake even when it
+ * left the sleep already (a wake-up of a running task does nothing).
+ */
+static inline void fastipc_thread_wake(struct fastipc_thread *thread)
+{
+	lockdep_assert_held(&thread->peer->lock);
+	if (thread->sleeping)
+		wake_up_process(thread->task);
+}
+
 void fastipc_wake_one(struct fastipc_peer *peer);
 void fastipc_wake_thread(struct fastipc_thread *thread);
 int fastipc_queue_txn(struct fastipc_thread *thread, struct fastipc_txn *txn,

@@ -120,7 +120,7 @@ void fastipc_peer_flush(struct fastipc_peer *peer)
 	peer->flush_gen++;
 	/* As many threads as the process has. */
 	xa_for_each(&peer->threads, index, t)
-		wake_up_all(&t->wait);
+		fastipc_thread_wake(t);
 	spin_unlock(&peer->lock);
 }
 

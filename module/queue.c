@@ -22,16 +22,18 @@
  *    only while !peer->dead.  dead is set once, under the lock; from then
  *    on no list of the peer grows, so the drain of rule 6 ends.
  *
- * 3. Sleeping.  A thread sleeps for work only in fastipc_wait_work(),
- *    TASK_INTERRUPTIBLE on thread->wait, until: work on its own list (not
- *    while handed off), work on peer->todo (when it waits for no reply;
- *    it is then on peer->idle), its deadline, the peer's death, a close()
- *    by the owner (peer->flush_gen), or being taken off the idle list.
- *    Each of these is published under peer->lock and followed by a
- *    wake-up of thread->wait; the waiter re-reads its condition after
- *    queueing itself, so no wake-up is lost.  Wake-ups of thread->wait
- *    are TASK_NORMAL because of the uninterruptible wait of rule 4.
- *
+ * 3. Sleeping.  A thread sleeps for work only in fastipc_sleep(),
+ *    TASK_INTERRUPTIBLE, with thread->sleeping set, until: work on its
+ *    own list (not while handed off), work on peer->todo (when it waits
+ *    for no reply; it is then on peer->idle), its deadline (an hrtimer),
+ *    a signal, the peer's death, a close() by the owner (peer->flush_gen),
+ *    or being taken off the idle list.  Each of these but the timer and
+ *    the signal is published under peer->lock, which then also wakes the
+ *    task directly (fastipc_thread_wake(), no wait queue: only the
+ *    thread's own task ever sleeps for its work).  The sleeper looks at
+ *    all of them and sets its state and thread->sleeping under that same
+ *    lock before it drops it, so no wake-up is lost; it looks again after
+ *    every wake-up, so a spurious one costs a loop.
  * 4. Hand-off.  A sender that finds an idle thread below the priority its
  *    call lends takes the thread off the idle list, sets thread->handoff
  *    and txn->handoff, links the call to thread->todo and drops the lock
@@ -39,10 +41,11 @@
  *    thread and one on the peer across it: once the lock is dropped the
  *    call may be freed by the peer's death, and the lock it retakes must
  *    still exist.  It ends by clearing thread->handoff under the lock and
- *    waking the thread.  Meanwhile the thread takes no work and leaves its
- *    priority fields alone: it waits, uninterruptibly and for the
- *    microseconds a priority change takes, in
- *    fastipc_thread_wait_handoff(), which reads the flag under the lock.
+ *    waking thread->handoff_wait and the thread.  Meanwhile the thread
+ *    takes no work and leaves its priority fields alone: it waits,
+ *    uninterruptibly and for the microseconds a priority change takes, in
+ *    fastipc_thread_wait_handoff() on thread->handoff_wait (as does the
+ *    peer's release), which reads the flag under the lock.
  *    A thread that returns to userspace without reading handed calls (a
  *    signal) or leaves gives them back to the head of peer->todo.
  *
@@ -120,7 +123,7 @@ void fastipc_wake_one(struct fastipc_peer *peer)
 				     idle_entry);
 	if (t) {
 		list_del_init(&t->idle_entry);
-		wake_up_sync(&t->wait);
+		fastipc_thread_wake(t);
 	} else if (waitqueue_active(&peer->poll_wait)) { /* rule 5 */
 		wake_up_interruptible(&peer->poll_wait);
 	}
@@ -135,7 +138,7 @@ void fastipc_wake_thread(struct fastipc_thread *thread)
 	struct fastipc_peer *peer = thread->peer;
 
 	lockdep_assert_held(&peer->lock);
-	wake_up_sync(&thread->wait);
+	fastipc_thread_wake(thread);
 	if (waitqueue_active(&peer->poll_wait))	/* rule 5 */
 		wake_up_interruptible(&peer->poll_wait);
 }
@@ -174,7 +177,7 @@ static bool fastipc_handoff_pending(struct fastipc_thread *thread)
  */
 void fastipc_thread_wait_handoff(struct fastipc_thread *thread)
 {
-	wait_event(thread->wait, !fastipc_handoff_pending(thread));
+	wait_event(thread->handoff_wait, !fastipc_handoff_pending(thread));
 }
 
 /*
@@ -201,6 +204,7 @@ static void fastipc_handoff(struct fastipc_peer *to,
 
 	spin_lock(&to->lock);
 	thread->handoff = false;
+	wake_up(&thread->handoff_wait);
 	fastipc_wake_thread(thread);
 	spin_unlock(&to->lock);
 	fastipc_thread_put(thread);
@@ -749,7 +753,7 @@ void fastipc_queue_drain(struct fastipc_peer *peer)
 		list_del_init(&t->idle_entry);
 		t->waiting = NULL;
 		t->wait_depth = 0;
-		wake_up_all(&t->wait);
+		fastipc_thread_wake(t);
 	}
 	list_splice_tail_init(&peer->oneway_held, &peer->todo);
 	wake_up_interruptible_all(&peer->poll_wait);
