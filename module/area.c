@@ -249,33 +249,15 @@ void fastipc_area_release(struct fastipc_peer *peer, u64 offset)
 /**
  * fastipc_area_deliver() - hand a buffer over to userspace.
  * @peer: the peer owning the area.
- * @offset: the buffer, its handles and fds written: from now on the
- *	reader may FREE it.
+ * @offset: the buffer, its record out and its handles and fds written:
+ *	from now on the reader may FREE it.
  */
 void fastipc_area_deliver(struct fastipc_peer *peer, u64 offset)
 {
 	spin_lock(&peer->lock);
-	fastipc_area_set_delivered(peer, offset, true);
+	__set_bit(offset / FASTIPC_AREA_GRANULE,
+		  fastipc_area_bitmap(&peer->area, 3));
 	spin_unlock(&peer->lock);
-}
-
-/**
- * fastipc_area_set_delivered() - fastipc_area_deliver() with the lock held.
- * @peer: the peer owning the area, its lock held.
- * @offset: the buffer.
- * @delivered: whether userspace may FREE it (false: it goes back to the
- *	kernel, its record not delivered after all).
- */
-void fastipc_area_set_delivered(struct fastipc_peer *peer, u64 offset,
-				bool delivered)
-{
-	unsigned long *bits = fastipc_area_bitmap(&peer->area, 3);
-
-	lockdep_assert_held(&peer->lock);
-	if (delivered)
-		__set_bit(offset / FASTIPC_AREA_GRANULE, bits);
-	else
-		__clear_bit(offset / FASTIPC_AREA_GRANULE, bits);
 }
 
 /**

@@ -8,11 +8,18 @@
  *
  * Rules, beyond queue.c's:
  *  - Work taken off a list is owned by the reading thread (its
- *    &struct fastipc_delivery) until the record is out or the work is back.
- *  - A buffer becomes FREE-able (delivered) only when nothing is left to
- *    write in it: at once for a bare payload, after the handles and fds
- *    otherwise, so that a sibling thread guessing the offset cannot free
- *    it under the writer.
+ *    &struct fastipc_delivery) until the record is out or the work is back,
+ *    with one exception: a call is on peer->pending from the moment it is
+ *    taken, so a sibling thread that guessed its ID may answer it, and the
+ *    drain of the peer's death may, while its record is being written.
+ *    The reader then no longer owns the call and must not touch it: a
+ *    reader putting a call back first finds it on the pending list, under
+ *    the lock (fastipc_work_untake()).  Its message was detached already
+ *    and stays the reader's.
+ *  - A buffer becomes FREE-able (delivered) only once its record is out
+ *    and its handles and fds are written: a sibling thread guessing the
+ *    offset can neither free it under the writer nor free a buffer whose
+ *    record goes back to its list.
  *  - fds are installed last, after the record is out, with receive_fd():
  *    nothing can fail after a file landed in the reader's table.
  *  - A thread reads no record after a one-way transaction: the node's next
@@ -65,8 +72,7 @@ static void fastipc_wait_unpop(struct fastipc_thread *thread,
 }
 
 /* Detach a transaction's message for delivery.  peer->lock held. */
-static void fastipc_take_msg(struct fastipc_peer *peer,
-			     struct fastipc_delivery *d,
+static void fastipc_take_msg(struct fastipc_delivery *d,
 			     struct fastipc_txn *txn)
 {
 	struct fastipc_msg *msg = &txn->msg;
@@ -82,9 +88,6 @@ static void fastipc_take_msg(struct fastipc_peer *peer,
 		memcpy(rec->inline_data, msg->inline_data, msg->len);
 	} else {
 		rec->offset = msg->offset;
-		/* Nothing to write after the payload: FREE-able now. */
-		if (msg->has_buf && !msg->n_handles && !msg->n_fds)
-			fastipc_area_set_delivered(peer, msg->offset, true);
 	}
 	memcpy(&d->msg, msg, offsetof(struct fastipc_msg, inline_data));
 	msg->nodes = NULL;
@@ -93,12 +96,9 @@ static void fastipc_take_msg(struct fastipc_peer *peer,
 }
 
 /* Give a transaction its message back.  peer->lock held. */
-static void fastipc_untake_msg(struct fastipc_peer *peer,
-			       struct fastipc_delivery *d,
+static void fastipc_untake_msg(struct fastipc_delivery *d,
 			       struct fastipc_txn *txn)
 {
-	if (d->msg.has_buf)
-		fastipc_area_set_delivered(peer, d->msg.offset, false);
 	memcpy(&txn->msg, &d->msg, offsetof(struct fastipc_msg, inline_data));
 	d->msg.nodes = NULL;
 	d->msg.files = NULL;
@@ -119,7 +119,7 @@ static void fastipc_claim_txn(struct fastipc_thread *thread,
 	rec->sender_pid = pid_vnr(txn->from_peer->pid);
 	rec->sender_euid = from_kuid_munged(current_user_ns(),
 					    txn->from_peer->cred->euid);
-	fastipc_take_msg(thread->peer, d, txn);
+	fastipc_take_msg(d, txn);
 	if (!txn->handoff)
 		d->lend = txn->lend;
 	d->from_peer_list |= txn->handoff;
@@ -166,7 +166,7 @@ static void fastipc_claim(struct fastipc_thread *thread,
 		rec->op = txn->reply_op;
 		rec->reason = txn->reason;
 		trace_fastipc_txn_returned(txn, thread);
-		fastipc_take_msg(thread->peer, d, txn);
+		fastipc_take_msg(d, txn);
 		d->deadline = thread->deadline;
 		fastipc_wait_pop(thread);
 		d->txn = txn;
@@ -215,8 +215,11 @@ static void fastipc_released_untake(struct fastipc_peer *peer,
  * @d: the delivery, its handles already given back (rw.c).
  *
  * The work goes to the head of the list it came from with what taking it
- * changed undone (rule 9); if the peer died meanwhile it is abandoned.
- * What @d still holds afterwards is dropped by fastipc_finish().
+ * changed undone (rule 9); if the peer died meanwhile it is abandoned.  A
+ * call that was answered meanwhile (see the rules above) is not ours any
+ * more: only its message, detached, is dropped.  What @d still holds
+ * afterwards is dropped by fastipc_finish().  The kind of work is read from
+ * the record: the work itself may be gone.
  */
 static void fastipc_work_untake(struct fastipc_thread *thread,
 				struct fastipc_delivery *d)
@@ -226,34 +229,38 @@ static void fastipc_work_untake(struct fastipc_thread *thread,
 	struct list_head *head = &thread->todo;
 	struct fastipc_node *oneway_node = NULL;
 	struct fastipc_txn *txn;
-	bool restore = false;
+	bool restore = false, answered = false;
 	LIST_HEAD(dropped);
 
 	if (!w)
 		return;
 	d->work = NULL;
-	if (w->type == FASTIPC_WORK_DEAD_NODE) {
+	if (d->rec.op == FASTIPC_RET_DEAD_NODE) {
 		fastipc_death_untake(peer, d->node, d->rec.cookie);
 		return;
 	}
-	if (w->type == FASTIPC_WORK_NODE_RELEASED) {
+	if (d->rec.op == FASTIPC_RET_NODE_RELEASED) {
 		fastipc_released_untake(peer, d);
 		return;
 	}
 	txn = container_of(w, struct fastipc_txn, work);
 	spin_lock(&peer->lock);
-	fastipc_untake_msg(peer, d, txn);
-	d->txn = NULL;
-	if (w->type == FASTIPC_WORK_REPLY) {
+	if (d->rec.op != FASTIPC_RET_TRANSACTION) {
+		fastipc_untake_msg(d, txn);
+		d->txn = NULL;
 		fastipc_wait_unpop(thread, txn, d->deadline);
 	} else {
-		if (txn->oneway) {
+		if (d->rec.flags & FASTIPC_RET_ONEWAY) {
+			fastipc_untake_msg(d, txn);
+			d->txn = NULL;
 			fastipc_oneway_recharge(peer, txn);
 			oneway_node = thread->oneway_node;
 			thread->oneway_node = NULL;
-		} else {
-			list_del_init(&txn->pending_entry);
+		} else if (fastipc_pending_unlink(peer, txn)) {
+			fastipc_untake_msg(d, txn);
 			txn->server = 0;
+		} else {
+			answered = true;
 		}
 		restore = thread->boosted && !fastipc_served_id(thread);
 		if (d->spawn)
@@ -262,7 +269,9 @@ static void fastipc_work_untake(struct fastipc_thread *thread,
 		if (d->from_peer_list)
 			head = &peer->todo;
 	}
-	if (peer->dead) {
+	if (answered) {
+		/* Nothing to put back. */
+	} else if (peer->dead) {
 		list_add(&w->entry, &dropped);
 	} else {
 		list_add(&w->entry, head);
@@ -270,6 +279,8 @@ static void fastipc_work_untake(struct fastipc_thread *thread,
 			fastipc_wake_one(peer);
 	}
 	spin_unlock(&peer->lock);
+	if (answered)
+		fastipc_msg_discard(peer, &d->msg);
 	fastipc_work_abandon_list(peer, &dropped);
 	if (oneway_node)
 		fastipc_node_put(oneway_node);	/* the node stays busy */
@@ -504,8 +515,8 @@ static void fastipc_install(struct fastipc_thread *thread,
 			(void)put_user(d->rec.flags | FASTIPC_RET_FDS_FAILED,
 				       &urec->flags);
 	}
-	/* Else fastipc_take_work() delivered it already. */
-	if (msg->has_buf && (msg->n_handles || msg->n_fds))
+	/* Everything is written: userspace may FREE it from now on. */
+	if (msg->has_buf)
 		fastipc_area_deliver(peer, msg->offset);
 }
 

@@ -523,6 +523,7 @@ int fastipc_queue_txn(struct fastipc_thread *thread, struct fastipc_txn *txn,
 void fastipc_queue_reply(struct fastipc_txn *txn);
 struct fastipc_txn *fastipc_pending_claim(struct fastipc_thread *thread,
 					  u64 id);
+bool fastipc_pending_unlink(struct fastipc_peer *peer, struct fastipc_txn *txn);
 void fastipc_pending_unclaim(struct fastipc_peer *peer,
 			     struct fastipc_txn *txn);
 bool fastipc_queue_peer_work(struct fastipc_peer *peer,
@@ -576,8 +577,6 @@ int fastipc_area_alloc(struct fastipc_peer *peer, size_t size, bool oneway,
 		       u64 *offset);
 void fastipc_area_release(struct fastipc_peer *peer, u64 offset);
 void fastipc_area_deliver(struct fastipc_peer *peer, u64 offset);
-void fastipc_area_set_delivered(struct fastipc_peer *peer, u64 offset,
-				bool delivered);
 int fastipc_area_free_user(struct fastipc_peer *peer, u64 offset);
 
 /* txn.c */

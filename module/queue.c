@@ -591,6 +591,28 @@ struct fastipc_txn *fastipc_pending_claim(struct fastipc_thread *thread,
 }
 
 /**
+ * fastipc_pending_unlink() - take @txn off the pending list if it is there.
+ * @peer: the peer, its lock held.
+ * @txn: a call its reader took, maybe answered (and freed) since: only
+ *	compared until found.
+ *
+ * Return: whether it was pending, and is now the caller's.
+ */
+bool fastipc_pending_unlink(struct fastipc_peer *peer, struct fastipc_txn *txn)
+{
+	struct fastipc_txn *t;
+
+	lockdep_assert_held(&peer->lock);
+	list_for_each_entry_reverse(t, &peer->pending, pending_entry) {
+		if (t == txn) {
+			list_del_init(&t->pending_entry);
+			return true;
+		}
+	}
+	return false;
+}
+
+/**
  * fastipc_pending_unclaim() - a REPLY failed: the call is pending again.
  * @peer: the peer the call was made to.
  * @txn: the call, from fastipc_pending_claim().

@@ -15,9 +15,14 @@
 #include <sched.h>
 #include <signal.h>
 #include <stdatomic.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+
+#include <linux/userfaultfd.h>
 
 #include "kselftest_harness.h"
 #include "fastipc_util.h"
@@ -1385,6 +1390,132 @@ TEST(reply_survives_a_faulting_read_buffer)
 	EXPECT_EQ(4, x.code);
 	munmap(map, maplen);
 	fipc_peer_close(&a);
+	fipc_peer_close(&s);
+	FIPC_EXPECT_BASELINE(base, 3000);
+}
+
+/*
+ * A call is on its peer's pending list from the moment a reader takes it:
+ * a sibling thread may answer it by ID before the reader's record is out.
+ * Defect (found by the fuzzer under KASAN): when that record then faulted,
+ * the reader put back a call that was answered, and freed, meanwhile: a
+ * use after free, and a ghost record for the reader.
+ *
+ * The reader's record page is registered with userfaultfd and dropped
+ * while the reader waits, so its copy-out stops in the fault; meanwhile a
+ * sibling answers the call and the caller reads the reply; then the page
+ * is unmapped and the fault fails.  The reader must get EFAULT, then
+ * nothing: no record of a call that was answered already.
+ */
+struct uf_reader {
+	int fd;
+	struct fastipc_ret *rec;
+	pid_t tid;
+	int ret, again;
+	struct fastipc_ret ghost;
+};
+
+static void *uf_reader_main(void *arg)
+{
+	struct uf_reader *u = arg;
+
+	u->tid = fipc_gettid();
+	u->ret = fipc_read(u->fd, 0, u->rec, 1);
+	u->again = fipc_read(u->fd, FASTIPC_WR_NONBLOCK, &u->ghost, 1);
+	return NULL;
+}
+
+TEST(call_answered_while_its_record_faults_is_not_put_back)
+{
+	long pg = sysconf(_SC_PAGESIZE);
+	struct uffdio_api api = { .api = UFFD_API };
+	struct uffdio_register reg = { 0 };
+	struct fipc_peer s, c;
+	struct fipc_stats base;
+	struct fastipc_ret r, x;
+	struct uf_reader u = { 0 };
+	struct uffd_msg msg;
+	struct pollfd pfd;
+	pthread_t t;
+	__u32 ns, hc;
+	__u64 id;
+	char *page;
+	int uffd;
+
+	uffd = syscall(__NR_userfaultfd, O_CLOEXEC | O_NONBLOCK);
+	if (uffd < 0)
+		SKIP(return, "userfaultfd for kernel faults: %s",
+		     strerror(errno));
+	ASSERT_EQ(0, ioctl(uffd, UFFDIO_API, &api));
+	ASSERT_EQ(0, fipc_baseline(&base));
+	ASSERT_EQ(0, fipc_peer_open(&s, AREA));
+	ASSERT_EQ(0, fipc_peer_open(&c, AREA));
+	ASSERT_EQ(0, fipc_node_create(s.fd, 0, 0x5a, &ns));
+	ASSERT_EQ(0, fipc_share(s.fd, ns, c.fd, &hc));
+
+	/* A first call tells the next ID (IDs are sequential). */
+	ASSERT_EQ(0, fipc_write1(c.fd, fipc_cmd_call(hc, 1, "one", 3)));
+	ASSERT_EQ(1, fipc_read(s.fd, FASTIPC_WR_NONBLOCK, &r, 1));
+	ASSERT_EQ(FASTIPC_RET_TRANSACTION, r.op);
+	id = r.txn_id;
+	ASSERT_EQ(0, fipc_write1(s.fd, fipc_cmd_reply(id, 1, NULL, 0)));
+	ASSERT_EQ(0, read_soon(c.fd, &x, 2000));
+	ASSERT_EQ(FASTIPC_RET_REPLY, x.op);
+
+	page = mmap(NULL, pg, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, page);
+	memset(page, 0, pg);
+	reg.range.start = (unsigned long)page;
+	reg.range.len = pg;
+	reg.mode = UFFDIO_REGISTER_MODE_MISSING;
+	ASSERT_EQ(0, ioctl(uffd, UFFDIO_REGISTER, &reg));
+
+	/* The reader probes its record slot, then waits for work. */
+	u.fd = s.fd;
+	u.rec = (struct fastipc_ret *)page;
+	ASSERT_EQ(0, pthread_create(&t, NULL, uf_reader_main, &u));
+	while (!u.tid)
+		fipc_msleep(1);
+	ASSERT_EQ(0, fipc_wait_sleeping(u.tid));
+	ASSERT_EQ(0, madvise(page, pg, MADV_DONTNEED));
+
+	/* The call: taken, and its record's copy-out stops in the fault. */
+	ASSERT_EQ(0, fipc_write1(c.fd, fipc_cmd_call(hc, 2, "two", 3)));
+	pfd.fd = uffd;
+	pfd.events = POLLIN;
+	ASSERT_EQ(1, poll(&pfd, 1, 5000));
+	ASSERT_EQ(sizeof(msg), read(uffd, &msg, sizeof(msg)));
+	ASSERT_EQ(UFFD_EVENT_PAGEFAULT, msg.event);
+
+	/* A sibling answers it meanwhile, and the caller is done with it. */
+	EXPECT_EQ(0, fipc_write1(s.fd, fipc_cmd_reply(id + 1, 22, "re", 2)));
+	ASSERT_EQ(0, read_soon(c.fd, &x, 2000));
+	EXPECT_EQ(FASTIPC_RET_REPLY, x.op);
+	EXPECT_EQ(22, x.code);
+	EXPECT_EQ(id + 1, x.txn_id);
+
+	/* The fault fails: the reader's record cannot be written. */
+	ASSERT_EQ(0, munmap(page, pg));
+	close(uffd);
+	ASSERT_EQ(0, timed_join(t, 5000));
+	EXPECT_EQ(-EFAULT, u.ret);
+	EXPECT_EQ(-EAGAIN, u.again)
+		TH_LOG("ghost record: op %u code %llu id %llu", u.ghost.op,
+		       (unsigned long long)u.ghost.code,
+		       (unsigned long long)u.ghost.txn_id);
+	EXPECT_EQ(-EAGAIN, fipc_read(s.fd, FASTIPC_WR_NONBLOCK, &r, 1));
+
+	/* The caller's next call goes through as usual. */
+	ASSERT_EQ(0, fipc_write1(c.fd, fipc_cmd_call(hc, 3, "three", 5)));
+	ASSERT_EQ(1, fipc_read(s.fd, FASTIPC_WR_NONBLOCK, &r, 1));
+	EXPECT_EQ(FASTIPC_RET_TRANSACTION, r.op);
+	EXPECT_EQ(3, r.code);
+	EXPECT_EQ(0, fipc_write1(s.fd, fipc_cmd_reply(r.txn_id, 3, NULL, 0)));
+	ASSERT_EQ(0, read_soon(c.fd, &x, 2000));
+	EXPECT_EQ(3, x.code);
+
+	fipc_peer_close(&c);
 	fipc_peer_close(&s);
 	FIPC_EXPECT_BASELINE(base, 3000);
 }
