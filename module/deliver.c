@@ -28,6 +28,7 @@
 #include <linux/cred.h>
 #include <linux/file.h>
 #include <linux/hrtimer.h>
+#include <linux/instrumented.h>
 #include <linux/pid.h>
 #include <linux/sched/signal.h>
 #include <linux/uaccess.h>
@@ -563,23 +564,21 @@ static size_t fastipc_rec_size(const struct fastipc_ret *rec)
 
 /*
  * Write the header and inline payload of @rec (the reader's fixed-size
- * record on our stack) to @urec.  In one user-access section: nothing for
- * hardened usercopy to look up, no per-copy checks.
+ * record on our stack) to @urec, as copy_to_user() would but without
+ * hardened usercopy's look-up of a source that is a fixed-size record:
+ * one string copy rather than a loop of single stores.
  */
 static __always_inline int fastipc_rec_copy_out(struct fastipc_ret __user *urec,
 						const struct fastipc_ret *rec)
 {
-	size_t len = fastipc_rec_size(rec);	/* no call with access open */
+	size_t len = fastipc_rec_size(rec);
+	unsigned long left;
 
-	if (should_fail_usercopy() || !user_access_begin(urec, sizeof(*urec)))
+	if (should_fail_usercopy() || !access_ok(urec, len))
 		return -EFAULT;
-	unsafe_copy_to_user((char __user *)urec, (const char *)rec, len,
-			    efault);
-	user_access_end();
-	return 0;
-efault:
-	user_access_end();
-	return -EFAULT;
+	instrument_copy_to_user(urec, rec, len);
+	left = raw_copy_to_user(urec, rec, len);
+	return left ? -EFAULT : 0;
 }
 
 /* Clear what fastipc_take_work() and the copy-out rely on. */
