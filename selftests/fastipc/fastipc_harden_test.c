@@ -1405,7 +1405,8 @@ TEST(reply_survives_a_faulting_read_buffer)
  * while the reader waits, so its copy-out stops in the fault; meanwhile a
  * sibling answers the call and the caller reads the reply; then the page
  * is unmapped and the fault fails.  The reader must get EFAULT, then
- * nothing: no record of a call that was answered already.
+ * nothing: no record of a call that was answered already.  The same when
+ * the drain of the peer's death (a munmap of its area) answers the call.
  */
 struct uf_reader {
 	int fd;
@@ -1425,7 +1426,8 @@ static void *uf_reader_main(void *arg)
 	return NULL;
 }
 
-TEST(call_answered_while_its_record_faults_is_not_put_back)
+static void uf_answered_meanwhile(struct __test_metadata *_metadata,
+				  bool by_death)
 {
 	long pg = sysconf(_SC_PAGESIZE);
 	struct uffdio_api api = { .api = UFFD_API };
@@ -1488,11 +1490,21 @@ TEST(call_answered_while_its_record_faults_is_not_put_back)
 	ASSERT_EQ(sizeof(msg), read(uffd, &msg, sizeof(msg)));
 	ASSERT_EQ(UFFD_EVENT_PAGEFAULT, msg.event);
 
-	/* A sibling answers it meanwhile, and the caller is done with it. */
-	EXPECT_EQ(0, fipc_write1(s.fd, fipc_cmd_reply(id + 1, 22, "re", 2)));
+	/*
+	 * Answered meanwhile, by a sibling or by the drain of the peer's
+	 * death (a munmap of its area), and the caller is done with it.
+	 */
+	if (by_death) {
+		ASSERT_EQ(0, munmap(s.area, s.size));
+		s.area = NULL;
+	} else {
+		EXPECT_EQ(0, fipc_write1(s.fd,
+					 fipc_cmd_reply(id + 1, 22, "re", 2)));
+	}
 	ASSERT_EQ(0, read_soon(c.fd, &x, 2000));
-	EXPECT_EQ(FASTIPC_RET_REPLY, x.op);
-	EXPECT_EQ(22, x.code);
+	EXPECT_EQ(by_death ? FASTIPC_RET_DEAD_REPLY : FASTIPC_RET_REPLY, x.op);
+	if (!by_death)
+		EXPECT_EQ(22, x.code);
 	EXPECT_EQ(id + 1, x.txn_id);
 
 	/* The fault fails: the reader's record cannot be written. */
@@ -1500,24 +1512,40 @@ TEST(call_answered_while_its_record_faults_is_not_put_back)
 	close(uffd);
 	ASSERT_EQ(0, timed_join(t, 5000));
 	EXPECT_EQ(-EFAULT, u.ret);
-	EXPECT_EQ(-EAGAIN, u.again)
+	EXPECT_EQ(by_death ? -EPIPE : -EAGAIN, u.again)
 		TH_LOG("ghost record: op %u code %llu id %llu", u.ghost.op,
 		       (unsigned long long)u.ghost.code,
 		       (unsigned long long)u.ghost.txn_id);
-	EXPECT_EQ(-EAGAIN, fipc_read(s.fd, FASTIPC_WR_NONBLOCK, &r, 1));
+	EXPECT_EQ(by_death ? -EPIPE : -EAGAIN,
+		  fipc_read(s.fd, FASTIPC_WR_NONBLOCK, &r, 1));
 
-	/* The caller's next call goes through as usual. */
+	/* The caller's next call goes through, or learns the death. */
 	ASSERT_EQ(0, fipc_write1(c.fd, fipc_cmd_call(hc, 3, "three", 5)));
-	ASSERT_EQ(1, fipc_read(s.fd, FASTIPC_WR_NONBLOCK, &r, 1));
-	EXPECT_EQ(FASTIPC_RET_TRANSACTION, r.op);
-	EXPECT_EQ(3, r.code);
-	EXPECT_EQ(0, fipc_write1(s.fd, fipc_cmd_reply(r.txn_id, 3, NULL, 0)));
+	if (!by_death) {
+		ASSERT_EQ(1, fipc_read(s.fd, FASTIPC_WR_NONBLOCK, &r, 1));
+		EXPECT_EQ(FASTIPC_RET_TRANSACTION, r.op);
+		EXPECT_EQ(3, r.code);
+		EXPECT_EQ(0, fipc_write1(s.fd,
+					 fipc_cmd_reply(r.txn_id, 3, NULL, 0)));
+	}
 	ASSERT_EQ(0, read_soon(c.fd, &x, 2000));
-	EXPECT_EQ(3, x.code);
+	EXPECT_EQ(by_death ? FASTIPC_RET_DEAD_REPLY : FASTIPC_RET_REPLY, x.op);
+	if (!by_death)
+		EXPECT_EQ(3, x.code);
 
 	fipc_peer_close(&c);
 	fipc_peer_close(&s);
 	FIPC_EXPECT_BASELINE(base, 3000);
+}
+
+TEST(call_answered_while_its_record_faults_is_not_put_back)
+{
+	uf_answered_meanwhile(_metadata, false);
+}
+
+TEST(call_drained_while_its_record_faults_is_not_put_back)
+{
+	uf_answered_meanwhile(_metadata, true);
 }
 
 FIXTURE(race) {
