@@ -645,7 +645,8 @@ int fastipc_read(struct fastipc_thread *thread, struct fastipc_write_read *wr,
 		 bool nonblock)
 {
 	struct fastipc_ret __user *ubuf;
-	struct fastipc_delivery dd, *d = &dd;
+	/* Not zeroed on entry: fastipc_delivery_init() sets what is read. */
+	struct fastipc_delivery dd __uninitialized, *d = &dd;
 	size_t room, got = 0;
 	bool oneway;
 	int ret = 0;

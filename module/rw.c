@@ -96,10 +96,11 @@ long fastipc_write_read(struct fastipc_peer *peer, struct file *file,
 			void __user *arg)
 {
 	struct fastipc_write_read __user *uwr = arg;
-	struct fastipc_write_read wr;
+	/* Both filled by copy_from_user() before any use. */
+	struct fastipc_write_read wr __uninitialized;
 	struct fastipc_cmd __user *ucmd;
 	struct fastipc_thread *thread;
-	struct fastipc_cmd cmd;
+	struct fastipc_cmd cmd __uninitialized;
 	u32 reason = FASTIPC_REASON_NONE;
 	bool nonblock;
 	int ret = 0;

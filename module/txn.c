@@ -276,7 +276,8 @@ static int fastipc_msg_prepare(struct fastipc_msg *msg,
 			       const struct fastipc_cmd *cmd, bool oneway,
 			       int *area_err)
 {
-	struct fastipc_src src;
+	/* Not zeroed on entry: fastipc_src_init() sets what is read. */
+	struct fastipc_src src __uninitialized;
 	ssize_t len;
 	int ret;
 
