@@ -135,6 +135,7 @@ static void fastipc_claim_txn(struct fastipc_thread *thread,
 		/* From now on any thread of the peer may answer it. */
 		txn->server = thread->serial;
 		txn->taken = ++peer->pending_seq;
+		d->taken = txn->taken;
 		list_add_tail(&txn->pending_entry, &peer->pending);
 	}
 	if (d->from_peer_list && thread->looper && list_empty(&peer->idle) &&
@@ -257,7 +258,7 @@ static void fastipc_work_untake(struct fastipc_thread *thread,
 			fastipc_oneway_recharge(peer, txn);
 			oneway_node = thread->oneway_node;
 			thread->oneway_node = NULL;
-		} else if (fastipc_pending_unlink(peer, txn)) {
+		} else if (fastipc_pending_unlink(peer, txn, d->taken)) {
 			fastipc_untake_msg(d, txn);
 			txn->server = 0;
 		} else {

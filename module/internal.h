@@ -467,6 +467,8 @@ struct fastipc_txn {
  * @node: a node reference to drop once the record is out.
  * @handles: the handles @msg's nodes became, to give back on failure.
  * @deadline: the deadline of the call a REPLY answers.
+ * @taken: a call's &fastipc_txn.taken when it was taken: to find it again
+ *	(deliver.c).
  * @lend: the priority the transaction lends to the reading thread, when
  *	no sender raised it already.
  * @from_peer_list: @work came from the peer's list, not the thread's.
@@ -480,6 +482,7 @@ struct fastipc_delivery {
 	struct fastipc_node *node;
 	u32 *handles;
 	ktime_t deadline;
+	u64 taken;
 	struct fastipc_prio lend;
 	bool from_peer_list;
 	bool spawn;
@@ -523,7 +526,8 @@ int fastipc_queue_txn(struct fastipc_thread *thread, struct fastipc_txn *txn,
 void fastipc_queue_reply(struct fastipc_txn *txn);
 struct fastipc_txn *fastipc_pending_claim(struct fastipc_thread *thread,
 					  u64 id);
-bool fastipc_pending_unlink(struct fastipc_peer *peer, struct fastipc_txn *txn);
+bool fastipc_pending_unlink(struct fastipc_peer *peer, struct fastipc_txn *txn,
+			    u64 taken);
 void fastipc_pending_unclaim(struct fastipc_peer *peer,
 			     struct fastipc_txn *txn);
 bool fastipc_queue_peer_work(struct fastipc_peer *peer,

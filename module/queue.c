@@ -591,20 +591,24 @@ struct fastipc_txn *fastipc_pending_claim(struct fastipc_thread *thread,
 }
 
 /**
- * fastipc_pending_unlink() - take @txn off the pending list if it is there.
+ * fastipc_pending_unlink() - take a call its reader took off the pending
+ *	list, if it is still there.
  * @peer: the peer, its lock held.
- * @txn: a call its reader took, maybe answered (and freed) since: only
- *	compared until found.
+ * @txn: the call, maybe answered and freed since: only compared until
+ *	found.  Its memory may even hold another call by now (a caller's
+ *	spare is reused at once), hence @taken.
+ * @taken: &fastipc_txn.taken when the reader took it, unique per peer.
  *
  * Return: whether it was pending, and is now the caller's.
  */
-bool fastipc_pending_unlink(struct fastipc_peer *peer, struct fastipc_txn *txn)
+bool fastipc_pending_unlink(struct fastipc_peer *peer, struct fastipc_txn *txn,
+			    u64 taken)
 {
 	struct fastipc_txn *t;
 
 	lockdep_assert_held(&peer->lock);
 	list_for_each_entry_reverse(t, &peer->pending, pending_entry) {
-		if (t == txn) {
+		if (t == txn && t->taken == taken) {
 			list_del_init(&t->pending_entry);
 			return true;
 		}

@@ -1406,7 +1406,10 @@ TEST(reply_survives_a_faulting_read_buffer)
  * sibling answers the call and the caller reads the reply; then the page
  * is unmapped and the fault fails.  The reader must get EFAULT, then
  * nothing: no record of a call that was answered already.  The same when
- * the drain of the peer's death (a munmap of its area) answers the call.
+ * the drain of the peer's death (a munmap of its area) answers the call,
+ * and when the caller's next call, in the same memory, is taken by a
+ * sibling meanwhile: the reader must leave that one alone (it did not, in
+ * the first version of the fix, which compared only the address).
  */
 struct uf_reader {
 	int fd;
@@ -1426,9 +1429,12 @@ static void *uf_reader_main(void *arg)
 	return NULL;
 }
 
+enum uf_mode { UF_SIBLING, UF_DRAIN, UF_REUSED };
+
 static void uf_answered_meanwhile(struct __test_metadata *_metadata,
-				  bool by_death)
+				  enum uf_mode mode)
 {
+	bool by_death = mode == UF_DRAIN;
 	long pg = sysconf(_SC_PAGESIZE);
 	struct uffdio_api api = { .api = UFFD_API };
 	struct uffdio_register reg = { 0 };
@@ -1440,7 +1446,7 @@ static void uf_answered_meanwhile(struct __test_metadata *_metadata,
 	struct pollfd pfd;
 	pthread_t t;
 	__u32 ns, hc;
-	__u64 id;
+	__u64 id, id3 = 0;
 	char *page;
 	int uffd;
 
@@ -1507,6 +1513,18 @@ static void uf_answered_meanwhile(struct __test_metadata *_metadata,
 		EXPECT_EQ(22, x.code);
 	EXPECT_EQ(id + 1, x.txn_id);
 
+	/*
+	 * The caller's next call lands in the same memory (its spare), and
+	 * a sibling takes it: the reader must not mistake it for its own.
+	 */
+	if (mode == UF_REUSED) {
+		ASSERT_EQ(0, fipc_write1(c.fd, fipc_cmd_call(hc, 3, "3", 1)));
+		ASSERT_EQ(1, fipc_read(s.fd, FASTIPC_WR_NONBLOCK, &r, 1));
+		ASSERT_EQ(FASTIPC_RET_TRANSACTION, r.op);
+		ASSERT_EQ(3, r.code);
+		id3 = r.txn_id;
+	}
+
 	/* The fault fails: the reader's record cannot be written. */
 	ASSERT_EQ(0, munmap(page, pg));
 	close(uffd);
@@ -1520,14 +1538,17 @@ static void uf_answered_meanwhile(struct __test_metadata *_metadata,
 		  fipc_read(s.fd, FASTIPC_WR_NONBLOCK, &r, 1));
 
 	/* The caller's next call goes through, or learns the death. */
-	ASSERT_EQ(0, fipc_write1(c.fd, fipc_cmd_call(hc, 3, "three", 5)));
-	if (!by_death) {
+	if (mode != UF_REUSED)
+		ASSERT_EQ(0, fipc_write1(c.fd,
+					 fipc_cmd_call(hc, 3, "three", 5)));
+	if (mode == UF_SIBLING) {
 		ASSERT_EQ(1, fipc_read(s.fd, FASTIPC_WR_NONBLOCK, &r, 1));
 		EXPECT_EQ(FASTIPC_RET_TRANSACTION, r.op);
 		EXPECT_EQ(3, r.code);
-		EXPECT_EQ(0, fipc_write1(s.fd,
-					 fipc_cmd_reply(r.txn_id, 3, NULL, 0)));
+		id3 = r.txn_id;
 	}
+	if (!by_death)	/* the sibling still owns the call it took */
+		EXPECT_EQ(0, fipc_write1(s.fd, fipc_cmd_reply(id3, 3, NULL, 0)));
 	ASSERT_EQ(0, read_soon(c.fd, &x, 2000));
 	EXPECT_EQ(by_death ? FASTIPC_RET_DEAD_REPLY : FASTIPC_RET_REPLY, x.op);
 	if (!by_death)
@@ -1540,12 +1561,17 @@ static void uf_answered_meanwhile(struct __test_metadata *_metadata,
 
 TEST(call_answered_while_its_record_faults_is_not_put_back)
 {
-	uf_answered_meanwhile(_metadata, false);
+	uf_answered_meanwhile(_metadata, UF_SIBLING);
 }
 
 TEST(call_drained_while_its_record_faults_is_not_put_back)
 {
-	uf_answered_meanwhile(_metadata, true);
+	uf_answered_meanwhile(_metadata, UF_DRAIN);
+}
+
+TEST(call_reusing_the_memory_of_one_whose_record_faults_is_not_taken)
+{
+	uf_answered_meanwhile(_metadata, UF_REUSED);
 }
 
 FIXTURE(race) {
