@@ -250,7 +250,13 @@ static void fastipc_work_untake(struct fastipc_thread *thread,
 	if (d->rec.op != FASTIPC_RET_TRANSACTION) {
 		fastipc_untake_msg(d, txn);
 		d->txn = NULL;
-		fastipc_wait_unpop(thread, txn, d->deadline);
+		/*
+		 * A dead peer's waits are over (the drain ended them) and its
+		 * answer is dropped below: waiting for it again would leave
+		 * the thread waiting for a call that is freed.
+		 */
+		if (!peer->dead)
+			fastipc_wait_unpop(thread, txn, d->deadline);
 	} else {
 		if (d->rec.flags & FASTIPC_RET_ONEWAY) {
 			fastipc_untake_msg(d, txn);

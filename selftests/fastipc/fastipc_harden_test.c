@@ -1574,6 +1574,110 @@ TEST(call_reusing_the_memory_of_one_whose_record_faults_is_not_taken)
 	uf_answered_meanwhile(_metadata, UF_REUSED);
 }
 
+/*
+ * The caller's side of the same window: its peer dies (a munmap of its
+ * area) while the record of its reply faults.  Defect (found by the
+ * fuzzer under KASAN): the reader waited for the call again, and the
+ * drain freed it, so the thread waited for freed memory; its deadline
+ * then wrote into it (and answered a time-out instead of EPIPE).
+ */
+struct uf_caller {
+	int fd;
+	__u32 h;
+	__u64 deadline;
+	struct fastipc_ret *rec;
+	pid_t tid;
+	int ret, again;
+	struct fastipc_ret after;
+};
+
+static void *uf_caller_main(void *arg)
+{
+	struct uf_caller *u = arg;
+	struct fastipc_cmd c = fipc_cmd_call(u->h, 7, "call", 4);
+
+	c.flags = FASTIPC_TXN_DEADLINE;
+	c.arg = u->deadline;
+	u->tid = fipc_gettid();
+	u->ret = fipc_wr(u->fd, 0, &c, 1, u->rec, 1, NULL);
+	/* Past the call's deadline: nothing may be waited for any more. */
+	while (fipc_now_ns() < u->deadline + 50000000ULL)
+		fipc_msleep(10);
+	u->again = fipc_read(u->fd, FASTIPC_WR_NONBLOCK, &u->after, 1);
+	return NULL;
+}
+
+TEST(reply_whose_record_faults_while_the_caller_dies_is_not_waited_for)
+{
+	long pg = sysconf(_SC_PAGESIZE);
+	struct uffdio_api api = { .api = UFFD_API };
+	struct uffdio_register reg = { 0 };
+	struct fipc_peer s, c;
+	struct fipc_stats base;
+	struct fastipc_ret r;
+	struct uf_caller u = { 0 };
+	struct uffd_msg msg;
+	struct pollfd pfd;
+	pthread_t t;
+	__u32 ns;
+	char *page;
+	int uffd;
+
+	uffd = syscall(__NR_userfaultfd, O_CLOEXEC | O_NONBLOCK);
+	if (uffd < 0)
+		SKIP(return, "userfaultfd for kernel faults: %s",
+		     strerror(errno));
+	ASSERT_EQ(0, ioctl(uffd, UFFDIO_API, &api));
+	ASSERT_EQ(0, fipc_baseline(&base));
+	ASSERT_EQ(0, fipc_peer_open(&s, AREA));
+	ASSERT_EQ(0, fipc_peer_open(&c, AREA));
+	ASSERT_EQ(0, fipc_node_create(s.fd, 0, 0x5b, &ns));
+	ASSERT_EQ(0, fipc_share(s.fd, ns, c.fd, &u.h));
+
+	page = mmap(NULL, pg, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, page);
+	memset(page, 0, pg);
+	reg.range.start = (unsigned long)page;
+	reg.range.len = pg;
+	reg.mode = UFFDIO_REGISTER_MODE_MISSING;
+	ASSERT_EQ(0, ioctl(uffd, UFFDIO_REGISTER, &reg));
+
+	/* The caller probes its record slot, calls and waits. */
+	u.fd = c.fd;
+	u.rec = (struct fastipc_ret *)page;
+	u.deadline = fipc_now_ns() + 1500000000ULL;
+	ASSERT_EQ(0, pthread_create(&t, NULL, uf_caller_main, &u));
+	ASSERT_EQ(0, read_soon(s.fd, &r, 2000));
+	ASSERT_EQ(FASTIPC_RET_TRANSACTION, r.op);
+	ASSERT_EQ(0, fipc_wait_sleeping(u.tid));
+	ASSERT_EQ(0, madvise(page, pg, MADV_DONTNEED));
+
+	/* The reply: taken, and its record's copy-out stops in the fault. */
+	ASSERT_EQ(0, fipc_write1(s.fd, fipc_cmd_reply(r.txn_id, 8, "re", 2)));
+	pfd.fd = uffd;
+	pfd.events = POLLIN;
+	ASSERT_EQ(1, poll(&pfd, 1, 5000));
+	ASSERT_EQ(sizeof(msg), read(uffd, &msg, sizeof(msg)));
+	ASSERT_EQ(UFFD_EVENT_PAGEFAULT, msg.event);
+
+	/* The caller's peer dies meanwhile; then the fault fails. */
+	ASSERT_EQ(0, munmap(c.area, c.size));
+	c.area = NULL;
+	ASSERT_EQ(0, munmap(page, pg));
+	close(uffd);
+	ASSERT_EQ(0, timed_join(t, 10000));
+	EXPECT_EQ(-EFAULT, u.ret);
+	EXPECT_EQ(-EPIPE, u.again)
+		TH_LOG("after the death: op %u code %llu reason %u",
+		       u.after.op, (unsigned long long)u.after.code,
+		       u.after.reason);
+
+	fipc_peer_close(&c);
+	fipc_peer_close(&s);
+	FIPC_EXPECT_BASELINE(base, 3000);
+}
+
 FIXTURE(race) {
 	struct fipc_stats base;
 };
