@@ -14,4 +14,8 @@ have() {	# have NAME FILE PATTERN
 have VM_FLAGS_SET linux/mm.h 'static inline void vm_flags_set\('
 # v6.7: receive_fd() gained the "int __user *ufd" argument.
 have RECEIVE_FD_UFD linux/file.h 'int receive_fd\(struct file \*file, int __user \*ufd'
+# v6.7: the uring_cmd API moved to <linux/io_uring/cmd.h> (the SQE is
+# reached through ioucmd->sqe since v6.5); v6.7 added cancelable commands.
+have IO_URING_CMD_H linux/io_uring/cmd.h 'struct io_uring_cmd \{'
+have URING_CMD_CANCELABLE linux/io_uring/cmd.h 'void io_uring_cmd_mark_cancelable\('
 echo

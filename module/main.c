@@ -105,6 +105,7 @@ err_node:
 static void __exit fastipc_exit(void)
 {
 	misc_deregister(&fastipc_misc);
+	fastipc_uring_exit();
 	fastipc_debugfs_exit();
 	fastipc_ref_cache_exit();
 	fastipc_node_cache_exit();
