@@ -76,7 +76,7 @@ static long fastipc_ioctl_version(void __user *arg)
 		.features = FASTIPC_FEAT_CORE | FASTIPC_FEAT_POLL |
 			    FASTIPC_FEAT_PRIO | FASTIPC_FEAT_DEADLINE |
 			    FASTIPC_FEAT_MAX_THREADS | FASTIPC_FEAT_REASON |
-			    FASTIPC_FEAT_URING,
+			    FASTIPC_FEAT_URING | FASTIPC_FEAT_CANCEL,
 	};
 
 	fastipc_parse_version(&v);
@@ -167,7 +167,7 @@ static long fastipc_ioctl(struct file *file, unsigned int cmd,
 {
 	struct fastipc_peer *peer = file->private_data;
 	void __user *uarg = (void __user *)arg;
-	u64 id;
+	struct fastipc_cancel cancel;
 	u32 val;
 
 	if (_IOC_TYPE(cmd) != FASTIPC_IOC_MAGIC)
@@ -199,9 +199,9 @@ static long fastipc_ioctl(struct file *file, unsigned int cmd,
 		spin_unlock(&peer->lock);
 		return 0;
 	case FASTIPC_IOC_CANCEL:
-		if (get_user(id, (u64 __user *)uarg))
+		if (copy_from_user(&cancel, uarg, sizeof(cancel)))
 			return -EFAULT;
-		return id ? fastipc_uring_cancel_id(peer, id) : -ENOENT;
+		return fastipc_cancel(peer, &cancel);
 	}
 	return -ENOTTY;
 }

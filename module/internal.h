@@ -587,6 +587,7 @@ int fastipc_txn_send_ring(struct fastipc_thread *thread,
 int fastipc_txn_reply(struct fastipc_thread *thread,
 		      const struct fastipc_cmd *cmd, bool error);
 void fastipc_txn_fail(struct fastipc_txn *txn, u32 op, u32 reason, int err);
+struct fastipc_txn *fastipc_txn_alloc_bare(void);
 void fastipc_txn_free(struct fastipc_txn *txn);
 void fastipc_txn_free_spare(struct fastipc_txn *txn);
 void fastipc_txn_recycle(struct fastipc_thread *thread,
@@ -613,6 +614,10 @@ int fastipc_read(struct fastipc_thread *thread, struct fastipc_write_read *wr,
 /* rw.c */
 long fastipc_write_read(struct fastipc_peer *peer, struct file *file,
 			void __user *arg);
+
+/* cancel.c */
+int fastipc_cancel(struct fastipc_peer *peer,
+		   const struct fastipc_cancel *arg);
 
 /* uring.c */
 int fastipc_uring_cmd(struct io_uring_cmd *ioucmd, unsigned int issue_flags);

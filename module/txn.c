@@ -57,6 +57,25 @@ static struct fastipc_txn *fastipc_txn_alloc(struct fastipc_thread *thread)
 	return txn;
 }
 
+/**
+ * fastipc_txn_alloc_bare() - a transaction that refers to nothing yet.
+ *
+ * Return: the transaction (counted in the stats), or NULL.
+ */
+struct fastipc_txn *fastipc_txn_alloc_bare(void)
+{
+	struct fastipc_txn *txn = fastipc_txn_alloc(NULL);
+
+	if (txn) {
+		txn->code = 0;
+		txn->node = NULL;
+		txn->from_peer = NULL;
+		txn->to = NULL;
+		txn->ring_op = NULL;
+	}
+	return txn;
+}
+
 static void fastipc_msg_put_objects(struct fastipc_msg *msg)
 {
 	u32 i;

@@ -215,6 +215,10 @@ void fastipc_uring_link(struct fastipc_uop *op, struct fastipc_txn *txn)
 	unsigned long flags;
 
 	op->id = txn->id;
+	/* Its ID, for FASTIPC_IOC_CANCEL; a fault only loses that. */
+	if (put_user(0, &op->urec->op) || put_user(op->id, &op->urec->txn_id))
+		pr_debug("fastipc: ring call %llu: record not writable\n",
+			 op->id);
 	spin_lock_irqsave(&peer->poll_wait.lock, flags);
 	op->txn = txn;
 	txn->ring_op = op;

@@ -787,6 +787,104 @@ TEST_F(ur, bad_sqes_change_nothing)
 	FIPC_EXPECT_STAT(0, "ring_ops");
 }
 
+/* ---- cancelling synchronous calls ---------------------------------------- */
+
+static int cancel_tid(int fd, pid_t tid)
+{
+	struct fastipc_cancel c = { .tid = tid };
+
+	return ioctl(fd, FASTIPC_IOC_CANCEL, &c) ? -errno : 0;
+}
+
+struct sync_caller {
+	int fd;
+	__u32 h;
+	pid_t tid;
+	int ret;
+	struct fastipc_ret r;
+	pthread_t t;
+};
+
+static void *sync_caller_main(void *arg)
+{
+	struct sync_caller *sc = arg;
+
+	sc->tid = fipc_gettid();
+	__atomic_store_n(&sc->ret, 1, __ATOMIC_RELEASE);
+	sc->ret = fipc_call(sc->fd, sc->h, 11, "sc", 2, &sc->r);
+	return NULL;
+}
+
+/* A thread blocked in a call; cancelled by its thread ID, then by its ID. */
+TEST_F(ur, cancel_a_blocked_synchronous_call)
+{
+	struct sync_caller sc = { .fd = self->c.fd, .h = self->h, .ret = 0 };
+	struct fastipc_cancel bad = { .txn_id = 1, .tid = 1 };
+	struct fastipc_ret sr;
+	int by;
+
+	EXPECT_EQ(-1, ioctl(self->c.fd, FASTIPC_IOC_CANCEL, &bad));
+	EXPECT_EQ(EINVAL, errno);
+	for (by = 0; by < 2; by++) {
+		memset(&sc.r, 0, sizeof(sc.r));
+		sc.ret = 0;
+		ASSERT_EQ(0, pthread_create(&sc.t, NULL, sync_caller_main, &sc));
+		ASSERT_EQ(0, fipc_read_one(self->s.fd, 0, &sr, NULL));
+		ASSERT_EQ(FASTIPC_RET_TRANSACTION, sr.op);
+		ASSERT_EQ(0, fipc_wait_sleeping(sc.tid));
+		if (by == 0) {
+			EXPECT_EQ(0, cancel_tid(self->c.fd, sc.tid));
+		} else {
+			EXPECT_EQ(0, cancel_id(self->c.fd, sr.txn_id));
+		}
+		pthread_join(sc.t, NULL);
+		EXPECT_EQ(0, sc.ret);
+		EXPECT_EQ(FASTIPC_RET_FAILED_REPLY, sc.r.op);
+		EXPECT_EQ(ECANCELED, sc.r.code);
+		EXPECT_EQ(FASTIPC_REASON_CANCELLED, sc.r.reason);
+		EXPECT_EQ(sr.txn_id, sc.r.txn_id);
+		EXPECT_EQ(-ENOENT, cancel_id(self->c.fd, sr.txn_id));
+		/* The server's late reply is dropped without an error. */
+		EXPECT_EQ(0, fipc_write1(self->s.fd,
+					 fipc_cmd_reply(sr.txn_id, 1, "l", 1)));
+	}
+}
+
+/* Cancel against the reply of a synchronous call, 10^4 times. */
+TEST_F(ur, sync_cancel_races_reply_10k)
+{
+	struct racer x = { .p = &self->s, .n = 10000 };
+	struct sync_caller sc = { .fd = self->c.fd, .h = self->h };
+	int i, c, won_cancel = 0, won_reply = 0;
+	pthread_t t;
+
+	ASSERT_EQ(0, pthread_create(&t, NULL, reply_racer, &x));
+	for (i = 0; i < x.n; i++) {
+		sc.ret = 0;
+		memset(&sc.r, 0, sizeof(sc.r));
+		ASSERT_EQ(0, pthread_create(&sc.t, NULL, sync_caller_main, &sc));
+		while (!__atomic_load_n(&sc.ret, __ATOMIC_ACQUIRE))
+			sched_yield();
+		if (i & 1)
+			sched_yield();
+		c = cancel_tid(self->c.fd, sc.tid);
+		pthread_join(sc.t, NULL);
+		ASSERT_EQ(0, sc.ret);
+		if (c == 0 && sc.r.op == FASTIPC_RET_FAILED_REPLY) {
+			ASSERT_EQ(ECANCELED, sc.r.code);
+			won_cancel++;
+		} else {
+			/* Cancelled nothing (not yet waiting, or answered). */
+			ASSERT_EQ(-ENOENT, c);
+			ASSERT_EQ(FASTIPC_RET_REPLY, sc.r.op);
+			won_reply++;
+		}
+	}
+	pthread_join(t, NULL);
+	EXPECT_EQ(0, x.fail);
+	TH_LOG("cancel won %d, reply won %d", won_cancel, won_reply);
+}
+
 /* Only the opener submits on its peer. */
 TEST_F(ur, non_owner_is_refused)
 {

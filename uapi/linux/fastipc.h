@@ -451,17 +451,34 @@ struct fastipc_write_read {
 #define FASTIPC_IOC_SET_MAX_THREADS	_IOW(FASTIPC_IOC_MAGIC, 0x06, __u32)
 
 /**
- * FASTIPC_IOC_CANCEL - cancel a call of the calling peer by transaction ID.
- *
- * Argument: pointer to a __u64 transaction ID.  The call, a synchronous
- * one another thread of the peer is blocked in or one submitted through
- * io_uring, ends at once and exactly once with %FASTIPC_RET_FAILED_REPLY,
- * code ECANCELED, reason %FASTIPC_REASON_CANCELLED (a ring call: CQE as
- * described at &struct fastipc_uring_cmd); the server's later reply is
- * dropped.  ENOENT when no call of the peer with that ID is waited for
- * (never made, already answered or cancelled).
+ * struct fastipc_cancel - argument of %FASTIPC_IOC_CANCEL.
+ * @txn_id: the call to cancel: a call of the calling peer submitted
+ *	through io_uring (its ID is in its record's @txn_id as soon as the
+ *	submission returned), or the innermost call a thread of the peer is
+ *	blocked in with that ID.  Zero with @tid.
+ * @tid: instead of @txn_id: the thread (ID in the caller's namespace) of
+ *	the peer whose innermost synchronous call is cancelled; zero with
+ *	@txn_id.
+ * @flags: must be zero.
  */
-#define FASTIPC_IOC_CANCEL	_IOW(FASTIPC_IOC_MAGIC, 0x07, __u64)
+struct fastipc_cancel {
+	__u64 txn_id;
+	__u32 tid;
+	__u32 flags;
+};
+
+/**
+ * FASTIPC_IOC_CANCEL - cancel a call of the calling peer.
+ *
+ * Argument: pointer to &struct fastipc_cancel.  The call ends at once and
+ * exactly once with %FASTIPC_RET_FAILED_REPLY, code ECANCELED, reason
+ * %FASTIPC_REASON_CANCELLED (for a ring call its CQE, see &struct
+ * fastipc_uring_cmd; for a synchronous call the record its thread reads);
+ * the server's later reply is dropped.  ENOENT when no such call is
+ * waited for (never made, already answered or cancelled): the call's
+ * answer came first, exactly one of the two happens.
+ */
+#define FASTIPC_IOC_CANCEL	_IOW(FASTIPC_IOC_MAGIC, 0x07, struct fastipc_cancel)
 
 /**
  * struct fastipc_uring_cmd - the payload of an %IORING_OP_URING_CMD SQE on
@@ -474,7 +491,9 @@ struct fastipc_write_read {
  *	%FASTIPC_URING_RECV: must be zero.
  * @ret: user pointer, 8-byte aligned, to one &struct fastipc_ret that the
  *	completion fills: a CALL's answer, RECV's record.  It must stay
- *	valid until the CQE is reaped.  Zero for SEND, REPLY, REPLY_ERROR.
+ *	valid until the CQE is reaped.  A CALL's transaction ID is written
+ *	to its @txn_id (and zero to its @op) during the submission, for
+ *	%FASTIPC_IOC_CANCEL.  Zero for SEND, REPLY, REPLY_ERROR.
  *
  * sqe->cmd_op is %FASTIPC_URING_CMD or %FASTIPC_URING_RECV, sqe->fd the
  * peer's fd (only its opener may submit), sqe->user_data the caller's.
