@@ -527,7 +527,7 @@ static void *reply_racer(void *arg)
 	return NULL;
 }
 
-TEST_F(ur, cancel_races_reply_10k)
+TEST_F_TIMEOUT(ur, cancel_races_reply_10k, 600)
 {
 	struct racer x = { .p = &self->s, .n = 10000 };
 	struct fastipc_cmd cmd = fipc_cmd_call(self->h, 3, "q", 1);
@@ -596,7 +596,7 @@ TEST_F(ur, server_death_completes_every_call)
 }
 
 /* Cancel against the server's death, 10^4 times. */
-TEST_F(ur, cancel_races_death_10k)
+TEST_F_TIMEOUT(ur, cancel_races_death_10k, 600)
 {
 	struct fastipc_cmd cmd;
 	struct fastipc_ret r;
@@ -851,7 +851,7 @@ TEST_F(ur, cancel_a_blocked_synchronous_call)
 }
 
 /* Cancel against the reply of a synchronous call, 10^4 times. */
-TEST_F(ur, sync_cancel_races_reply_10k)
+TEST_F_TIMEOUT(ur, sync_cancel_races_reply_10k, 600)
 {
 	struct racer x = { .p = &self->s, .n = 10000 };
 	struct sync_caller sc = { .fd = self->c.fd, .h = self->h };
