@@ -2,7 +2,9 @@
 /*
  * fastipc - FASTIPC_IOC_CANCEL: end a call of the peer at once, ECANCELED
  * with reason CANCELLED, whoever waits for it: a ring call's command
- * (uring.c) or a thread blocked in a synchronous call.
+ * (uring.c) or a thread blocked in a synchronous call.  And
+ * FASTIPC_IOC_TXN_WAITED, by which a server learns that the caller of a
+ * call it serves stopped waiting (cancelled, timed out, dead).
  *
  * Rules, beyond queue.c's:
  *  - A synchronous call is cancelled under its caller's peer->lock, where
@@ -15,8 +17,9 @@
  *    peer's calls_unanswered (it still occupies its server).
  *  - The stand-in is an ordinary answered transaction on the thread's
  *    list: read, put back, abandoned or drained like any reply.
- *  - The server is not told, and keeps any priority the call lent it
- *    until it answers (a later answer restores it as usual).
+ *  - The server is not interrupted: it may ask (TXN_WAITED), and keeps
+ *    any priority the call lent it until it answers (the answer, dropped,
+ *    restores it as usual).
  */
 #include <linux/pid.h>
 
@@ -91,6 +94,37 @@ static int fastipc_cancel_sync(struct fastipc_peer *peer, u64 id, pid_t tid)
 	fastipc_failed_log_id(id, pid_nr(peer->pid), 0, FASTIPC_RET_FAILED_REPLY,
 			      FASTIPC_REASON_CANCELLED, ECANCELED);
 	return 0;
+}
+
+/**
+ * fastipc_txn_waited() - FASTIPC_IOC_TXN_WAITED: is the caller of a call
+ *	this peer serves still waiting?
+ * @peer: the server's peer.
+ * @id: the transaction ID.
+ *
+ * The flags read belong to the caller's locks (timed_out, ring_op, dead):
+ * read once, a hint that only ever turns from waited to not.
+ *
+ * Return: 0 (waited), -ECANCELED (given up), -ENOENT (no such call).
+ */
+int fastipc_txn_waited(struct fastipc_peer *peer, u64 id)
+{
+	struct fastipc_txn *t;
+	int ret = -ENOENT;
+
+	spin_lock(&peer->lock);
+	list_for_each_entry_reverse(t, &peer->pending, pending_entry) {
+		if (t->id != id)
+			continue;
+		if (READ_ONCE(t->timed_out) || READ_ONCE(t->from_peer->dead) ||
+		    (!t->depth && !READ_ONCE(t->ring_op)))
+			ret = -ECANCELED;
+		else
+			ret = 0;
+		break;
+	}
+	spin_unlock(&peer->lock);
+	return ret;
 }
 
 /**

@@ -168,6 +168,7 @@ static long fastipc_ioctl(struct file *file, unsigned int cmd,
 	struct fastipc_peer *peer = file->private_data;
 	void __user *uarg = (void __user *)arg;
 	struct fastipc_cancel cancel;
+	u64 id;
 	u32 val;
 
 	if (_IOC_TYPE(cmd) != FASTIPC_IOC_MAGIC)
@@ -202,6 +203,10 @@ static long fastipc_ioctl(struct file *file, unsigned int cmd,
 		if (copy_from_user(&cancel, uarg, sizeof(cancel)))
 			return -EFAULT;
 		return fastipc_cancel(peer, &cancel);
+	case FASTIPC_IOC_TXN_WAITED:
+		if (get_user(id, (u64 __user *)uarg))
+			return -EFAULT;
+		return fastipc_txn_waited(peer, id);
 	}
 	return -ENOTTY;
 }

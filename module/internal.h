@@ -618,6 +618,7 @@ long fastipc_write_read(struct fastipc_peer *peer, struct file *file,
 /* cancel.c */
 int fastipc_cancel(struct fastipc_peer *peer,
 		   const struct fastipc_cancel *arg);
+int fastipc_txn_waited(struct fastipc_peer *peer, u64 id);
 
 /* uring.c */
 int fastipc_uring_cmd(struct io_uring_cmd *ioucmd, unsigned int issue_flags);

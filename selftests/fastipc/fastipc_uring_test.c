@@ -84,6 +84,12 @@ static bool cqe_within(struct io_uring *ring, unsigned int ms)
 	return !io_uring_wait_cqe_timeout(ring, &cqe, &ts);
 }
 
+/* 0 while the caller waits, -ECANCELED once it gave up, -ENOENT. */
+static int txn_waited(int fd, __u64 id)
+{
+	return ioctl(fd, FASTIPC_IOC_TXN_WAITED, &id) ? -errno : 0;
+}
+
 static int cancel_id(int fd, __u64 id)
 {
 	struct fastipc_cancel c = { .txn_id = id };
@@ -481,7 +487,11 @@ TEST_F(ur, cancel_a_ring_call)
 	ASSERT_EQ(0, fipc_read_one(self->s.fd, FASTIPC_WR_NONBLOCK, &sr, NULL));
 	EXPECT_EQ(id, sr.txn_id);
 	EXPECT_FALSE(cqe_within(&self->ring, 20));
+	EXPECT_EQ(0, txn_waited(self->s.fd, id));
+	EXPECT_EQ(-ENOENT, txn_waited(self->c.fd, id));
 	EXPECT_EQ(0, cancel_id(self->c.fd, id));
+	/* The server can learn it. */
+	EXPECT_EQ(-ECANCELED, txn_waited(self->s.fd, id));
 	ASSERT_EQ(0, reap(&self->ring, &ud, &res, &res2));
 	EXPECT_EQ(5, ud);
 	EXPECT_EQ(FASTIPC_RET_FAILED_REPLY, res);
@@ -494,6 +504,7 @@ TEST_F(ur, cancel_a_ring_call)
 	EXPECT_EQ(-ENOENT, cancel_id(self->c.fd, id));
 	/* The server's late reply is dropped: no second completion. */
 	EXPECT_EQ(0, fipc_write1(self->s.fd, fipc_cmd_reply(id, 1, "late", 4)));
+	EXPECT_EQ(-ENOENT, txn_waited(self->s.fd, id));
 	EXPECT_FALSE(cqe_within(&self->ring, 50));
 }
 
@@ -830,6 +841,7 @@ TEST_F(ur, cancel_a_blocked_synchronous_call)
 		ASSERT_EQ(0, fipc_read_one(self->s.fd, 0, &sr, NULL));
 		ASSERT_EQ(FASTIPC_RET_TRANSACTION, sr.op);
 		ASSERT_EQ(0, fipc_wait_sleeping(sc.tid));
+		EXPECT_EQ(0, txn_waited(self->s.fd, sr.txn_id));
 		if (by == 0) {
 			EXPECT_EQ(0, cancel_tid(self->c.fd, sc.tid));
 		} else {
@@ -842,6 +854,7 @@ TEST_F(ur, cancel_a_blocked_synchronous_call)
 		EXPECT_EQ(FASTIPC_REASON_CANCELLED, sc.r.reason);
 		EXPECT_EQ(sr.txn_id, sc.r.txn_id);
 		EXPECT_EQ(-ENOENT, cancel_id(self->c.fd, sr.txn_id));
+		EXPECT_EQ(-ECANCELED, txn_waited(self->s.fd, sr.txn_id));
 		/* The server's late reply is dropped without an error. */
 		EXPECT_EQ(0, fipc_write1(self->s.fd,
 					 fipc_cmd_reply(sr.txn_id, 1, "l", 1)));

@@ -481,6 +481,19 @@ struct fastipc_cancel {
 #define FASTIPC_IOC_CANCEL	_IOW(FASTIPC_IOC_MAGIC, 0x07, struct fastipc_cancel)
 
 /**
+ * FASTIPC_IOC_TXN_WAITED - does the caller of a transaction this peer
+ * serves still wait for its answer?
+ *
+ * Argument: pointer to a __u64 transaction ID of a call the peer received
+ * and has not answered.  Returns 0 while its caller waits, ECANCELED once
+ * it stopped waiting (the call was cancelled, its deadline passed or its
+ * caller died): the server may stop working on it; its answer will be
+ * dropped.  ENOENT when the peer has no such pending call.  Any thread of
+ * the peer may ask.  %FASTIPC_FEAT_CANCEL.
+ */
+#define FASTIPC_IOC_TXN_WAITED	_IOW(FASTIPC_IOC_MAGIC, 0x08, __u64)
+
+/**
  * struct fastipc_uring_cmd - the payload of an %IORING_OP_URING_CMD SQE on
  * a peer's fd (the 16 bytes of sqe->cmd: no %IORING_SETUP_SQE128 needed).
  * @cmd: %FASTIPC_URING_CMD: user pointer to one &struct fastipc_cmd, the
