@@ -571,6 +571,19 @@ int fastipc_async_complete(struct fastipc_peer *peer,
 int fastipc_cancel(struct fastipc_peer *peer, uint64_t txn_id);
 
 /**
+ * fastipc_txn_abandoned() - has the caller of a transaction being served
+ * stopped waiting for its answer (cancelled, timed out, dead)?
+ * @txn: a call handed to a handler, not yet answered.
+ *
+ * A long handler may ask now and then and stop early: its answer would be
+ * dropped.
+ *
+ * Return: 1 (abandoned), 0 (still waited for), -ENOENT (already
+ * answered), -EINVAL (a one-way), -EOPNOTSUPP (no %FASTIPC_FEAT_CANCEL).
+ */
+int fastipc_txn_abandoned(const struct fastipc_txn *txn);
+
+/**
  * fastipc_send() - send a one-way message.
  * @peer: the peer.
  * @handle: the target.

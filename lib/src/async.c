@@ -112,6 +112,20 @@ int fastipc_async_complete(struct fastipc_peer *peer,
 	return -EPROTO;
 }
 
+int fastipc_txn_abandoned(const struct fastipc_txn *txn)
+{
+	uint64_t id;
+
+	if (!txn || !txn->peer || (txn->flags & FASTIPC_RET_ONEWAY))
+		return -EINVAL;
+	if (!(txn->peer->features & FASTIPC_FEAT_CANCEL))
+		return -EOPNOTSUPP;
+	id = txn->id;
+	if (!ioctl(txn->peer->fd, FASTIPC_IOC_TXN_WAITED, &id))
+		return 0;
+	return errno == ECANCELED ? 1 : -errno;
+}
+
 int fastipc_cancel(struct fastipc_peer *peer, uint64_t txn_id)
 {
 	struct fastipc_cancel c = { .txn_id = txn_id };

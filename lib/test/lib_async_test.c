@@ -21,6 +21,8 @@ static int async_handler(struct fastipc_txn *txn, void *cookie)
 				 .iov_count = 1 };
 
 	if (txn->code == CODE_HOLD) {
+		if (fastipc_txn_abandoned(txn) != 0)
+			return -EIO;
 		__atomic_store_n(&held_id, txn->id, __ATOMIC_RELEASE);
 		return FASTIPC_TXN_DEFERRED;
 	}
