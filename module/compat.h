@@ -61,4 +61,11 @@ static inline void io_uring_cmd_mark_cancelable(struct io_uring_cmd *cmd,
 #define fastipc_uring_cancel_call(flags)	false
 #endif
 
+/* v6.3: the task's "cancelling its requests" count was renamed. */
+#ifdef FASTIPC_HAVE_TCTX_IN_IDLE
+#define fastipc_tctx_cancelling(tctx)	atomic_read(&(tctx)->in_idle)
+#else
+#define fastipc_tctx_cancelling(tctx)	atomic_read(&(tctx)->in_cancel)
+#endif
+
 #endif /* _FASTIPC_COMPAT_H */

@@ -51,11 +51,12 @@
  *     area, a flush by the exiting owner) completes them, EPIPE.  An op
  *     parked after that (rule 4's look sees the death) completes too.
  *  6. Before 6.7 nobody tells a driver that a ring was closed or its
- *     submitting task exited with commands in flight.  A monitor (delayed
+ *     submitting task exited with commands in flight, and exec waits in
+ *     io_uring until every request of the task ended.  A monitor (delayed
  *     work, every 100 ms while ops exist) looks at each parked op's ring
  *     and task and cancels, ECANCELED, those whose ring is dying or whose
- *     task exits, as ublk did.  It walks the peers (stats.c) and takes
- *     each peer's lock in turn.
+ *     task exits or cancels its requests (exec), as ublk did.  It walks
+ *     the peers (stats.c) and takes each peer's lock in turn.
  *  7. Flood limit: a peer has at most max_oneway ops (ENOSPC, reason
  *     UNANSWERED), as many as one-ways it may leave queued.  Every walk
  *     of ring_ops is thus bounded; the death walk goes by batches.
@@ -749,12 +750,18 @@ void fastipc_uring_exit(void)
 static void fastipc_uring_monitor_fn(struct work_struct *work);
 static DECLARE_DELAYED_WORK(fastipc_uring_monitor, fastipc_uring_monitor_fn);
 
+/*
+ * The ring is closing, the task exits, or the task waits in io_uring for
+ * all its requests to end (exec, exit): io_uring would wait for ours
+ * forever.  The task's io_uring context lives while it has requests.
+ */
 static bool fastipc_uop_orphaned(struct fastipc_uop *op)
 {
 	struct io_kiocb *req = cmd_to_io_kiocb(op->ioucmd);
 
 	return percpu_ref_is_dying(&req->ctx->refs) ||
-	       (READ_ONCE(req->task->flags) & PF_EXITING);
+	       (READ_ONCE(req->task->flags) & PF_EXITING) ||
+	       fastipc_tctx_cancelling(req->task->io_uring);
 }
 
 static void fastipc_uring_monitor_peer(struct fastipc_peer *peer)
