@@ -737,6 +737,59 @@ TEST_F(ur, submitter_killed)
 							    0)));
 }
 
+/* exec with calls and a receiver parked: exec does not wait for them. */
+TEST_F(ur, exec_with_commands_parked)
+{
+	int efd, status, i;
+	struct fastipc_ret r;
+	pid_t pid;
+
+	efd = fipc_export(self->s.fd, self->node);
+	ASSERT_LE(0, efd);
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		static struct fastipc_cmd cmds[4];
+		static struct fastipc_ret rs[5];
+		struct fipc_peer p;
+		struct io_uring ring;
+		__u32 h;
+
+		if (fipc_peer_open(&p, AREA) || fipc_import(p.fd, efd, &h) ||
+		    ring_init(&ring, 32))
+			_exit(1);
+		for (i = 0; i < 4; i++) {
+			cmds[i] = fipc_cmd_call(h, i, "x", 1);
+			if (submit_fipc(&ring, p.fd, FASTIPC_URING_CMD,
+					&cmds[i], &rs[i], i))
+				_exit(2);
+		}
+		if (submit_fipc(&ring, p.fd, FASTIPC_URING_RECV, NULL, &rs[4],
+				4))
+			_exit(3);
+		alarm(20);	/* survives the exec: a hang fails the test */
+		execl("/bin/sh", "sh", "-c", "exit 7", (char *)NULL);
+		_exit(4);
+	}
+	close(efd);
+	for (i = 0; i < 1500; i++) {
+		if (waitpid(pid, &status, WNOHANG) == pid)
+			break;
+		fipc_msleep(10);
+	}
+	ASSERT_GT(1500, i);
+	EXPECT_TRUE(WIFEXITED(status));
+	EXPECT_EQ(7, WEXITSTATUS(status));
+	FIPC_EXPECT_STAT_SOON(0, "ring_ops");
+	/* The calls reached the server; their answers go nowhere. */
+	for (i = 0; i < 4; i++) {
+		ASSERT_EQ(0, fipc_read_one(self->s.fd, FASTIPC_WR_NONBLOCK, &r,
+					   NULL));
+		EXPECT_EQ(0, fipc_write1(self->s.fd,
+					 fipc_cmd_reply(r.txn_id, 0, NULL, 0)));
+	}
+}
+
 /* Bad SQEs: a CQE with the error, nothing done. */
 TEST_F(ur, bad_sqes_change_nothing)
 {
