@@ -778,7 +778,19 @@ static void fastipc_uring_monitor_peer(struct fastipc_peer *peer)
 		list_add_tail(&op->entry, &orphans);
 	}
 	spin_unlock_irqrestore(&peer->poll_wait.lock, flags);
-	fastipc_uop_complete_list(&orphans);
+	/*
+	 * No record goes out to an orphan, so no task work either (the task
+	 * may not run it soon: it waits in io_uring for these very ops).
+	 * Before 6.7 io_uring_cmd_done() completes from any process context
+	 * (ublk's monitor did the same).
+	 */
+	list_for_each_entry_safe(op, tmp, &orphans, entry) {
+		struct io_uring_cmd *ioucmd = op->ioucmd;
+
+		list_del_init(&op->entry);
+		fastipc_uop_free(op);
+		io_uring_cmd_done(ioucmd, -ECANCELED, 0, 0);
+	}
 }
 
 static void fastipc_uring_monitor_fn(struct work_struct *work)
