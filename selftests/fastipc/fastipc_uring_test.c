@@ -513,6 +513,7 @@ struct racer {
 	struct fipc_peer *p;
 	int n;
 	int fail;
+	int answered;
 };
 
 static void *reply_racer(void *arg)
@@ -532,6 +533,7 @@ static void *reply_racer(void *arg)
 			x->fail = __LINE__;
 			return NULL;
 		}
+		__atomic_store_n(&x->answered, i + 1, __ATOMIC_RELEASE);
 	}
 	return NULL;
 }
@@ -862,6 +864,7 @@ struct sync_caller {
 	int fd;
 	__u32 h;
 	pid_t tid;
+	int started;
 	int ret;
 	struct fastipc_ret r;
 	pthread_t t;
@@ -872,7 +875,7 @@ static void *sync_caller_main(void *arg)
 	struct sync_caller *sc = arg;
 
 	sc->tid = fipc_gettid();
-	__atomic_store_n(&sc->ret, 1, __ATOMIC_RELEASE);
+	__atomic_store_n(&sc->started, 1, __ATOMIC_RELEASE);
 	sc->ret = fipc_call(sc->fd, sc->h, 11, "sc", 2, &sc->r);
 	return NULL;
 }
@@ -890,6 +893,7 @@ TEST_F(ur, cancel_a_blocked_synchronous_call)
 	for (by = 0; by < 2; by++) {
 		memset(&sc.r, 0, sizeof(sc.r));
 		sc.ret = 0;
+		sc.started = 0;
 		ASSERT_EQ(0, pthread_create(&sc.t, NULL, sync_caller_main, &sc));
 		ASSERT_EQ(0, fipc_read_one(self->s.fd, 0, &sr, NULL));
 		ASSERT_EQ(FASTIPC_RET_TRANSACTION, sr.op);
@@ -924,10 +928,17 @@ TEST_F_TIMEOUT(ur, sync_cancel_races_reply_10k, 600)
 
 	ASSERT_EQ(0, pthread_create(&t, NULL, reply_racer, &x));
 	for (i = 0; i < x.n; i++) {
+		/*
+		 * A cancelled call counts against the peer's unanswered calls
+		 * until the server answers it: let the server keep up.
+		 */
+		while (i - __atomic_load_n(&x.answered, __ATOMIC_ACQUIRE) > 256)
+			sched_yield();
 		sc.ret = 0;
+		sc.started = 0;
 		memset(&sc.r, 0, sizeof(sc.r));
 		ASSERT_EQ(0, pthread_create(&sc.t, NULL, sync_caller_main, &sc));
-		while (!__atomic_load_n(&sc.ret, __ATOMIC_ACQUIRE))
+		while (!__atomic_load_n(&sc.started, __ATOMIC_ACQUIRE))
 			sched_yield();
 		if (i & 1)
 			sched_yield();
