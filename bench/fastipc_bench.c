@@ -21,7 +21,7 @@ int main(int argc, char **argv)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (argc < 2) {
 		fprintf(stderr,
-			"usage: fastipc-bench latency|scale|handles|prio [options]\n");
+			"usage: fastipc-bench latency|scale|handles|prio|inflight [options]\n");
 		return 2;
 	}
 	if (!strcmp(argv[1], "latency"))
@@ -32,6 +32,8 @@ int main(int argc, char **argv)
 		return cmd_handles(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "prio"))
 		return cmd_prio(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "inflight"))
+		return cmd_inflight(argc - 1, argv + 1);
 	fprintf(stderr, "fastipc-bench: unknown command %s\n", argv[1]);
 	return 2;
 }

@@ -140,6 +140,12 @@ quickstart)
 	wait $srv 2>/dev/null
 	rm -rf $dir
 	;;
+async)
+	check "async: 64 calls in flight to 4 servers and a file read, one ring" \
+		sh -c "$as ./async-calls 20000 >$out 2>&1"
+	cat $out
+	check "async: every call answered" grep -q "^async-calls: 20000 calls" $out
+	;;
 *)
 	echo "not ok - example: unknown $1"
 	exit 1

@@ -32,4 +32,40 @@ static inline void vm_flags_clear(struct vm_area_struct *vma,
 #define fastipc_receive_fd(file, flags)	receive_fd((file), (flags))
 #endif
 
+/*
+ * v6.7: the io_uring command API moved to <linux/io_uring/cmd.h>; the
+ * payload is read through the SQE (v6.5) instead of ioucmd->cmd.
+ */
+#ifdef FASTIPC_HAVE_IO_URING_CMD_H
+#include <linux/io_uring/cmd.h>
+#define fastipc_uring_payload(ioucmd)	io_uring_sqe_cmd((ioucmd)->sqe)
+#else
+#include <linux/io_uring.h>
+#define fastipc_uring_payload(ioucmd)	((ioucmd)->cmd)
+#endif
+#include <linux/io_uring_types.h>
+
+/*
+ * v6.7: a parked command can be marked cancelable, and io_uring calls the
+ * driver again with IO_URING_F_CANCEL when its ring or task goes away.
+ * Before, uring.c watches the parked commands itself (its monitor).
+ */
+#ifdef FASTIPC_HAVE_URING_CMD_CANCELABLE
+#define fastipc_uring_cancel_call(flags)	((flags) & IO_URING_F_CANCEL)
+#else
+static inline void io_uring_cmd_mark_cancelable(struct io_uring_cmd *cmd,
+						unsigned int issue_flags)
+{
+}
+
+#define fastipc_uring_cancel_call(flags)	false
+#endif
+
+/* v6.3: the task's "cancelling its requests" count was renamed. */
+#ifdef FASTIPC_HAVE_TCTX_IN_IDLE
+#define fastipc_tctx_cancelling(tctx)	atomic_read(&(tctx)->in_idle)
+#else
+#define fastipc_tctx_cancelling(tctx)	atomic_read(&(tctx)->in_cancel)
+#endif
+
 #endif /* _FASTIPC_COMPAT_H */

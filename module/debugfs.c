@@ -24,6 +24,7 @@ static const char * const fastipc_stat_names[FASTIPC_STAT_NR] = {
 	[FASTIPC_STAT_DEATHS] = "deaths",
 	[FASTIPC_STAT_EXPORTS] = "exports",
 	[FASTIPC_STAT_BOOSTED] = "boosted",
+	[FASTIPC_STAT_RING_OPS] = "ring_ops",
 };
 
 static const char * const fastipc_count_names[FASTIPC_COUNT_NR] = {

@@ -75,7 +75,8 @@ static long fastipc_ioctl_version(void __user *arg)
 		.abi = FASTIPC_ABI_VERSION,
 		.features = FASTIPC_FEAT_CORE | FASTIPC_FEAT_POLL |
 			    FASTIPC_FEAT_PRIO | FASTIPC_FEAT_DEADLINE |
-			    FASTIPC_FEAT_MAX_THREADS | FASTIPC_FEAT_REASON,
+			    FASTIPC_FEAT_MAX_THREADS | FASTIPC_FEAT_REASON |
+			    FASTIPC_FEAT_URING | FASTIPC_FEAT_CANCEL,
 	};
 
 	fastipc_parse_version(&v);
@@ -166,6 +167,8 @@ static long fastipc_ioctl(struct file *file, unsigned int cmd,
 {
 	struct fastipc_peer *peer = file->private_data;
 	void __user *uarg = (void __user *)arg;
+	struct fastipc_cancel cancel;
+	u64 id;
 	u32 val;
 
 	if (_IOC_TYPE(cmd) != FASTIPC_IOC_MAGIC)
@@ -196,6 +199,14 @@ static long fastipc_ioctl(struct file *file, unsigned int cmd,
 		peer->max_threads = val;
 		spin_unlock(&peer->lock);
 		return 0;
+	case FASTIPC_IOC_CANCEL:
+		if (copy_from_user(&cancel, uarg, sizeof(cancel)))
+			return -EFAULT;
+		return fastipc_cancel(peer, &cancel);
+	case FASTIPC_IOC_TXN_WAITED:
+		if (get_user(id, (u64 __user *)uarg))
+			return -EFAULT;
+		return fastipc_txn_waited(peer, id);
 	}
 	return -ENOTTY;
 }
@@ -208,5 +219,6 @@ const struct file_operations fastipc_fops = {
 	.mmap = fastipc_mmap,
 	.poll = fastipc_poll,
 	.unlocked_ioctl = fastipc_ioctl,
+	.uring_cmd = fastipc_uring_cmd,
 	.compat_ioctl = compat_ptr_ioctl,
 };

@@ -32,6 +32,8 @@
 #include <linux/fastipc.h>
 
 struct fastipc_peer;
+struct fastipc_uop;
+struct io_uring_cmd;
 
 /* Module parameters (main.c). */
 extern unsigned int fastipc_max_area_size;
@@ -167,6 +169,12 @@ struct fastipc_area {
  * @vma_mapped: the area is or was mapped (one mapping per peer); @lock.
  * @peer_entry: link in the device-wide list of peers (stats.c).
  * @poll_wait: poll() and epoll sleep here; woken when work is queued.
+ *	Ring receivers wait here too (uring.c), and its lock protects the
+ *	ring fields below.
+ * @ring_ops: io_uring commands of the peer parked in the kernel: calls
+ *	waiting for their answer, receivers waiting for work (uring.c);
+ *	poll_wait.lock.
+ * @ring_nr: entries of @ring_ops; poll_wait.lock.
  */
 struct fastipc_peer {
 	struct kref kref;
@@ -200,6 +208,8 @@ struct fastipc_peer {
 	bool vma_mapped;
 	struct list_head peer_entry;
 	wait_queue_head_t poll_wait;
+	struct list_head ring_ops;
+	unsigned int ring_nr;
 };
 
 /**
@@ -410,6 +420,7 @@ struct fastipc_msg {
  *	or NULL; const.
  * @outer_deadline: the deadline of @outer; const.
  * @depth: its place in @from's chain of calls (1: outermost); const.
+ *	0 for a call submitted through io_uring, which no thread waits for.
  * @from_peer: sending peer (counted), for the sender's pid and euid.
  * @to: the peer the request went to (counted).
  * @server: &fastipc_thread.serial of the thread that took the request;
@@ -427,6 +438,9 @@ struct fastipc_msg {
  * @reply_op: %FASTIPC_RET_REPLY, %FASTIPC_RET_DEAD_REPLY or
  *	%FASTIPC_RET_FAILED_REPLY once answered.
  * @reason: &enum fastipc_reason for failures.
+ * @ring_op: a call submitted through io_uring (@depth 0): its parked
+ *	command, or NULL once that completed or was cancelled (the answer is
+ *	then dropped); from_peer->poll_wait.lock (uring.c).
  * @msg: the payload travelling now (request, then reply).  Last: only its
  *	header is cleared for a new transaction.
  *
@@ -454,6 +468,7 @@ struct fastipc_txn {
 	u32 share_granules;
 	u32 reply_op;
 	u32 reason;
+	struct fastipc_uop *ring_op;
 	struct fastipc_msg msg;
 };
 
@@ -544,6 +559,8 @@ u64 fastipc_served_id(struct fastipc_thread *thread);
 void fastipc_park_reply(struct fastipc_thread *thread);
 bool fastipc_txn_begin(struct fastipc_thread *thread, struct fastipc_txn *txn,
 		       ktime_t deadline);
+u64 fastipc_txn_new_id(void);
+int fastipc_queue_ring_txn(struct fastipc_txn *txn, u32 *reason);
 
 /* node.c */
 struct fastipc_node *fastipc_handle_node(struct fastipc_peer *peer, u32 handle);
@@ -586,9 +603,13 @@ int fastipc_area_free_user(struct fastipc_peer *peer, u64 offset);
 /* txn.c */
 int fastipc_txn_send(struct fastipc_thread *thread,
 		     const struct fastipc_cmd *cmd, bool oneway, u32 *reason);
+int fastipc_txn_send_ring(struct fastipc_thread *thread,
+			  const struct fastipc_cmd *cmd, struct fastipc_uop *op,
+			  u32 *reason);
 int fastipc_txn_reply(struct fastipc_thread *thread,
 		      const struct fastipc_cmd *cmd, bool error);
 void fastipc_txn_fail(struct fastipc_txn *txn, u32 op, u32 reason, int err);
+struct fastipc_txn *fastipc_txn_alloc_bare(void);
 void fastipc_txn_free(struct fastipc_txn *txn);
 void fastipc_txn_free_spare(struct fastipc_txn *txn);
 void fastipc_txn_recycle(struct fastipc_thread *thread,
@@ -616,6 +637,19 @@ int fastipc_read(struct fastipc_thread *thread, struct fastipc_write_read *wr,
 long fastipc_write_read(struct fastipc_peer *peer, struct file *file,
 			void __user *arg);
 
+/* cancel.c */
+int fastipc_cancel(struct fastipc_peer *peer,
+		   const struct fastipc_cancel *arg);
+int fastipc_txn_waited(struct fastipc_peer *peer, u64 id);
+
+/* uring.c */
+int fastipc_uring_cmd(struct io_uring_cmd *ioucmd, unsigned int issue_flags);
+void fastipc_uring_link(struct fastipc_uop *op, struct fastipc_txn *txn);
+void fastipc_uring_reply(struct fastipc_txn *txn);
+void fastipc_uring_peer_die(struct fastipc_peer *peer);
+int fastipc_uring_cancel_id(struct fastipc_peer *peer, u64 id);
+void fastipc_uring_exit(void);
+
 /* stats.c */
 /**
  * enum fastipc_stat - live object counters exposed in debugfs.
@@ -630,6 +664,7 @@ enum fastipc_stat {
 	FASTIPC_STAT_DEATHS,
 	FASTIPC_STAT_EXPORTS,
 	FASTIPC_STAT_BOOSTED,
+	FASTIPC_STAT_RING_OPS,
 	FASTIPC_STAT_NR,
 };
 
@@ -667,6 +702,7 @@ static inline void fastipc_count(enum fastipc_count c)
 void fastipc_peer_list_add(struct fastipc_peer *peer);
 void fastipc_peer_list_del(struct fastipc_peer *peer);
 void fastipc_peer_list_show(struct seq_file *m);
+void fastipc_peer_list_walk(void (*fn)(struct fastipc_peer *peer));
 
 /* debugfs.c */
 void fastipc_failed_log(struct fastipc_txn *txn, u32 op, u32 reason, int err);

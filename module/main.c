@@ -60,6 +60,8 @@ static void __init fastipc_check_abi(void)
 	BUILD_BUG_ON(sizeof(struct fastipc_cmd) != 80);
 	BUILD_BUG_ON(sizeof(struct fastipc_ret) != 136);
 	BUILD_BUG_ON(sizeof(struct fastipc_write_read) != 56);
+	BUILD_BUG_ON(sizeof(struct fastipc_cancel) != 16);
+	BUILD_BUG_ON(sizeof(struct fastipc_uring_cmd) != 16);
 }
 
 static int __init fastipc_init(void)
@@ -105,6 +107,7 @@ err_node:
 static void __exit fastipc_exit(void)
 {
 	misc_deregister(&fastipc_misc);
+	fastipc_uring_exit();
 	fastipc_debugfs_exit();
 	fastipc_ref_cache_exit();
 	fastipc_node_cache_exit();

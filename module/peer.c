@@ -47,6 +47,7 @@ struct fastipc_peer *fastipc_peer_create(void)
 	INIT_LIST_HEAD(&peer->nodes_dead);
 	peer->max_threads = UINT_MAX;	/* the module parameter rules */
 	init_waitqueue_head(&peer->poll_wait);
+	INIT_LIST_HEAD(&peer->ring_ops);
 	xa_init(&peer->oneway_shares);
 	xa_init(&peer->threads);
 	xa_init_flags(&peer->refs, XA_FLAGS_ALLOC1);
@@ -101,6 +102,7 @@ void fastipc_peer_die(struct fastipc_peer *peer)
 	spin_unlock(&peer->lock);
 
 	fastipc_queue_drain(peer);
+	fastipc_uring_peer_die(peer);
 	fastipc_nodes_die(peer);
 }
 

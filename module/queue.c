@@ -356,24 +356,10 @@ void fastipc_oneway_recharge(struct fastipc_peer *to, struct fastipc_txn *txn)
 	fastipc_share_add(to, txn->from_peer->id, 1, txn->share_granules);
 }
 
-/**
- * fastipc_queue_txn() - number a transaction and deliver it to its target.
- * @thread: the sending thread.
- * @txn: a call or one-way, its message built for txn->to; the caller
- *	loses it on success.
- * @deadline: a call's deadline, or 0.
- * @reason: out: &enum fastipc_reason when refused.
- *
- * A call made while serving transaction txn->id (nested) goes to the
- * thread of the target blocked in a call of that ID, if any.
- *
- * Return: 0, or -EPIPE (target dead), -ENOSPC or -ENOMEM (one-way budget)
- * with @txn still the caller's (numbered, a call waited for).
- */
-int fastipc_queue_txn(struct fastipc_thread *thread, struct fastipc_txn *txn,
-		      ktime_t deadline, u32 *reason)
+/* Deliver a numbered transaction; @nested: see fastipc_queue_txn(). */
+static __always_inline int __fastipc_queue_txn(struct fastipc_txn *txn,
+					       bool nested, u32 *reason)
 {
-	bool nested = fastipc_txn_begin(thread, txn, deadline);
 	struct fastipc_peer *to = txn->to;
 	struct fastipc_node *node = txn->node;
 	struct fastipc_thread *target;
@@ -413,6 +399,50 @@ int fastipc_queue_txn(struct fastipc_thread *thread, struct fastipc_txn *txn,
 refuse:
 	spin_unlock(&to->lock);
 	return ret;
+}
+
+/**
+ * fastipc_queue_txn() - number a transaction and deliver it to its target.
+ * @thread: the sending thread.
+ * @txn: a call or one-way, its message built for txn->to; the caller
+ *	loses it on success.
+ * @deadline: a call's deadline, or 0.
+ * @reason: out: &enum fastipc_reason when refused.
+ *
+ * A call made while serving transaction txn->id (nested) goes to the
+ * thread of the target blocked in a call of that ID, if any.
+ *
+ * Return: 0, or -EPIPE (target dead), -ENOSPC or -ENOMEM (one-way budget)
+ * with @txn still the caller's (numbered, a call waited for).
+ */
+int fastipc_queue_txn(struct fastipc_thread *thread, struct fastipc_txn *txn,
+		      ktime_t deadline, u32 *reason)
+{
+	return __fastipc_queue_txn(txn, fastipc_txn_begin(thread, txn, deadline),
+				   reason);
+}
+
+/**
+ * fastipc_queue_ring_txn() - deliver a call submitted through io_uring.
+ * @txn: the call, numbered (fastipc_txn_new_id()) and linked to its
+ *	command (uring.c); the caller loses it on success.
+ * @reason: out: &enum fastipc_reason when refused.
+ *
+ * Return: as fastipc_queue_txn().
+ */
+int fastipc_queue_ring_txn(struct fastipc_txn *txn, u32 *reason)
+{
+	return __fastipc_queue_txn(txn, false, reason);
+}
+
+/**
+ * fastipc_txn_new_id() - a new transaction ID, never a nested one.
+ *
+ * Return: the ID.
+ */
+u64 fastipc_txn_new_id(void)
+{
+	return atomic64_inc_return(&fastipc_next_id);
 }
 
 /**
@@ -531,6 +561,10 @@ void fastipc_queue_reply(struct fastipc_txn *txn)
 	struct fastipc_thread *caller = txn->from;
 	struct fastipc_peer *peer = caller->peer;
 
+	if (unlikely(!txn->depth)) {	/* submitted through io_uring */
+		fastipc_uring_reply(txn);
+		return;
+	}
 	txn->work.type = FASTIPC_WORK_REPLY;
 	spin_lock(&peer->lock);
 	if (caller->waiting && !peer->dead &&

@@ -59,3 +59,20 @@ void fastipc_peer_list_show(struct seq_file *m)
 	}
 	mutex_unlock(&fastipc_peers_lock);
 }
+
+/**
+ * fastipc_peer_list_walk() - call @fn on every peer, rescheduling between.
+ * @fn: called with no fastipc lock held but the list's mutex; it may not
+ *	sleep long (uring.c's monitor).
+ */
+void fastipc_peer_list_walk(void (*fn)(struct fastipc_peer *peer))
+{
+	struct fastipc_peer *peer;
+
+	mutex_lock(&fastipc_peers_lock);
+	list_for_each_entry(peer, &fastipc_peers, peer_entry) {
+		fn(peer);
+		cond_resched();
+	}
+	mutex_unlock(&fastipc_peers_lock);
+}

@@ -57,6 +57,25 @@ static struct fastipc_txn *fastipc_txn_alloc(struct fastipc_thread *thread)
 	return txn;
 }
 
+/**
+ * fastipc_txn_alloc_bare() - a transaction that refers to nothing yet.
+ *
+ * Return: the transaction (counted in the stats), or NULL.
+ */
+struct fastipc_txn *fastipc_txn_alloc_bare(void)
+{
+	struct fastipc_txn *txn = fastipc_txn_alloc(NULL);
+
+	if (txn) {
+		txn->code = 0;
+		txn->node = NULL;
+		txn->from_peer = NULL;
+		txn->to = NULL;
+		txn->ring_op = NULL;
+	}
+	return txn;
+}
+
 static void fastipc_msg_put_objects(struct fastipc_msg *msg)
 {
 	u32 i;
@@ -414,18 +433,15 @@ static int fastipc_oneway_area_err(int area_err, u32 *reason)
 	return -ENOSPC;
 }
 
-/**
- * fastipc_txn_send() - CALL or SEND command.
- * @thread: the sending thread.
- * @cmd: the command, read once from userspace.
- * @oneway: SEND.
- * @reason: out: why a SEND was refused (&enum fastipc_reason).
- *
- * Return: 0 when the command is consumed (a call's failure to deliver then
- * comes back as its reply record), or a negative errno with nothing done.
+/*
+ * CALL or SEND; @op: the io_uring command of a ring call, NULL for
+ * WRITE_READ (then everything about @op compiles away).
  */
-int fastipc_txn_send(struct fastipc_thread *thread,
-		     const struct fastipc_cmd *cmd, bool oneway, u32 *reason)
+static __always_inline int __fastipc_txn_send(struct fastipc_thread *thread,
+					      const struct fastipc_cmd *cmd,
+					      bool oneway,
+					      struct fastipc_uop *op,
+					      u32 *reason)
 {
 	struct fastipc_peer *peer = thread->peer, *to;
 	struct fastipc_node *node;
@@ -436,13 +452,17 @@ int fastipc_txn_send(struct fastipc_thread *thread,
 	ret = fastipc_cmd_check_txn(cmd);
 	if (ret || cmd->txn_id)
 		return ret ? ret : -EINVAL;
+	/* A ring call has no thread waiting to time it out. */
+	if (op && cmd->flags & FASTIPC_TXN_DEADLINE)
+		return -EINVAL;
 	/*
 	 * A dead peer sends nothing: no answer could reach it.  A hint; a
 	 * death after it drops the answer (fastipc_queue_reply()).
 	 */
 	if (unlikely(READ_ONCE(peer->dead)))
 		return -EPIPE;
-	if (!oneway && thread->waiting && !fastipc_may_call_again(thread))
+	if (!op && !oneway && thread->waiting &&
+	    !fastipc_may_call_again(thread))
 		return -EBUSY;
 	/*
 	 * Calls its threads gave up on wait in their servers like one-ways:
@@ -465,7 +485,7 @@ int fastipc_txn_send(struct fastipc_thread *thread,
 	/* An owner whose address space is gone never reads again. */
 	if (unlikely(!atomic_read(&to->mm->mm_users)))
 		fastipc_peer_die(to);
-	txn = fastipc_txn_alloc(oneway ? NULL : thread);
+	txn = fastipc_txn_alloc(oneway || op ? NULL : thread);
 	if (!txn) {
 		fastipc_node_put(node);
 		return -ENOMEM;
@@ -495,14 +515,24 @@ int fastipc_txn_send(struct fastipc_thread *thread,
 	/* 0 means none: a deadline of 0 is one that has passed. */
 	deadline = cmd->flags & FASTIPC_TXN_DEADLINE ?
 		   clamp_t(u64, cmd->arg, 1, KTIME_MAX) : 0;
+	if (op) {
+		/* Its own ID, and its command parked before anyone answers. */
+		txn->id = fastipc_txn_new_id();
+		trace_fastipc_txn_sent(txn, thread);
+		fastipc_uring_link(op, txn);
+	}
 	if (area_err) {
 		/* A call that cannot be delivered: its answer says why. */
-		fastipc_txn_begin(thread, txn, deadline);
+		if (!op)
+			fastipc_txn_begin(thread, txn, deadline);
 		fastipc_txn_area_fail(txn, area_err);
 		return 0;
 	}
 
-	ret = fastipc_queue_txn(thread, txn, deadline, reason);
+	if (op)
+		ret = fastipc_queue_ring_txn(txn, reason);
+	else
+		ret = fastipc_queue_txn(thread, txn, deadline, reason);
 	if (!ret)
 		return 0;
 	if (oneway)
@@ -512,6 +542,40 @@ int fastipc_txn_send(struct fastipc_thread *thread,
 	fastipc_txn_fail(txn, FASTIPC_RET_DEAD_REPLY,
 			 FASTIPC_REASON_DEAD_TARGET, EPIPE);
 	return 0;
+}
+
+/**
+ * fastipc_txn_send() - CALL or SEND command.
+ * @thread: the sending thread.
+ * @cmd: the command, read once from userspace.
+ * @oneway: SEND.
+ * @reason: out: why a SEND was refused (&enum fastipc_reason).
+ *
+ * Return: 0 when the command is consumed (a call's failure to deliver then
+ * comes back as its reply record), or a negative errno with nothing done.
+ */
+int fastipc_txn_send(struct fastipc_thread *thread,
+		     const struct fastipc_cmd *cmd, bool oneway, u32 *reason)
+{
+	return __fastipc_txn_send(thread, cmd, oneway, NULL, reason);
+}
+
+/**
+ * fastipc_txn_send_ring() - a CALL submitted through io_uring.
+ * @thread: the submitting thread (lends its priority).
+ * @cmd: the command, read once from userspace.
+ * @op: its parked command (uring.c), linked to the call here.
+ * @reason: out: why the call was refused (&enum fastipc_reason).
+ *
+ * Return: 0 when the call is consumed: its answer, whatever it is, comes
+ * through fastipc_uring_reply() and completes @op.  A negative errno with
+ * nothing done and @op never linked.
+ */
+int fastipc_txn_send_ring(struct fastipc_thread *thread,
+			  const struct fastipc_cmd *cmd, struct fastipc_uop *op,
+			  u32 *reason)
+{
+	return __fastipc_txn_send(thread, cmd, false, op, reason);
 }
 
 /*

@@ -30,7 +30,7 @@ if [ -d "$build/user/lib/test" ]; then
 fi
 if [ -d "$build/user/examples" ]; then
 	cp -r "$build/user/examples" "$out/tests/.examples"
-	for e in echo names fdpass death quickstart; do
+	for e in echo names fdpass death quickstart async; do
 		printf '#!/bin/sh\nexec sh tests/.examples/run.sh %s\n' "$e" \
 			>"$out/tests/example-$e"
 		chmod +x "$out/tests/example-$e"

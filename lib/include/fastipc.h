@@ -29,7 +29,7 @@ extern "C" {
 /** FASTIPC_LIB_MAJOR - major version of the library (its SONAME). */
 #define FASTIPC_LIB_MAJOR	1
 /** FASTIPC_LIB_MINOR - minor version of the library. */
-#define FASTIPC_LIB_MINOR	0
+#define FASTIPC_LIB_MINOR	1
 /** FASTIPC_LIB_PATCH - patch level of the library. */
 #define FASTIPC_LIB_PATCH	0
 
@@ -60,6 +60,8 @@ extern "C" {
 #define FASTIPC_REPLY_DEFER_MAX	4096
 
 struct fastipc_peer;
+struct io_uring_sqe;
+struct io_uring_cqe;
 
 /**
  * struct fastipc_peer_opts - options of fastipc_peer_open().
@@ -461,6 +463,125 @@ int fastipc_reply_release(struct fastipc_peer *peer,
 ssize_t fastipc_call_copy(struct fastipc_peer *peer, uint32_t handle,
 			  const struct fastipc_msg *msg, void *buf, size_t size,
 			  uint64_t *code);
+
+/* ---- asynchronous calls (io_uring, liburing; FASTIPC_FEAT_URING) --------- */
+
+/**
+ * struct fastipc_async - one asynchronous call, one-way or receive in
+ * flight: what the kernel reads at submission and writes at completion.
+ * Owned by the caller from fastipc_prep_call() until its CQE is decoded
+ * by fastipc_async_complete(); never moved meanwhile.
+ * @cmd: the command (read during io_uring_submit()).
+ * @ret: the answer record (written at completion; its txn_id right after
+ *	the submission of a call).
+ * @reserved: zeroed by the library (room for later fields).
+ */
+struct fastipc_async {
+	struct fastipc_cmd cmd;
+	struct fastipc_ret ret;
+	uint64_t reserved[2];
+};
+
+/**
+ * fastipc_prep_call() - prepare an SQE that calls a node asynchronously.
+ * @sqe: from io_uring_get_sqe() on any ring (no SQE128 or CQE32 needed).
+ * @peer: the peer (the SQE targets its descriptor).
+ * @handle: the target.
+ * @msg: the message, or NULL for an empty one (no deadline); it and the
+ *	buffers it points to are read during io_uring_submit().
+ * @call: the call's state, the SQE's user_data (change it if you like).
+ *
+ * Any number of calls may be in flight per thread and per ring; each has
+ * its own transaction ID (fastipc_async_id()) and completes once, in any
+ * order.
+ *
+ * Return: 0, -EINVAL, -EOPNOTSUPP (module without %FASTIPC_FEAT_URING).
+ */
+int fastipc_prep_call(struct io_uring_sqe *sqe, struct fastipc_peer *peer,
+		      uint32_t handle, const struct fastipc_msg *msg,
+		      struct fastipc_async *call);
+
+/**
+ * fastipc_prep_send() - prepare an SQE that sends a one-way message.
+ * @sqe: the SQE.
+ * @peer: the peer.
+ * @handle: the target.
+ * @msg: the message, or NULL (no deadline).
+ * @send: its state, the SQE's user_data.
+ *
+ * Return: 0, -EINVAL, -EOPNOTSUPP.
+ */
+int fastipc_prep_send(struct io_uring_sqe *sqe, struct fastipc_peer *peer,
+		      uint32_t handle, const struct fastipc_msg *msg,
+		      struct fastipc_async *send);
+
+/**
+ * fastipc_prep_recv() - prepare an SQE that completes with the next record
+ * for the submitting thread (a transaction for one of its nodes, a death
+ * notice...): an event loop serves without blocking in an ioctl.
+ * @sqe: the SQE.
+ * @peer: the peer.
+ * @recv: its state, the SQE's user_data.
+ *
+ * Return: 0, -EINVAL, -EOPNOTSUPP.
+ */
+int fastipc_prep_recv(struct io_uring_sqe *sqe, struct fastipc_peer *peer,
+		      struct fastipc_async *recv);
+
+/**
+ * fastipc_async_id() - the transaction ID of a call once submitted.
+ * @call: a call prepared by fastipc_prep_call() and submitted.
+ *
+ * Return: the ID (for fastipc_cancel()), 0 before the submission.
+ */
+uint64_t fastipc_async_id(const struct fastipc_async *call);
+
+/**
+ * fastipc_async_complete() - decode the CQE of an asynchronous operation.
+ * @peer: the peer.
+ * @cqe: its CQE.
+ * @async: its state.
+ * @reply: out: a call's reply, as fastipc_call() fills it; release it
+ *	with fastipc_reply_release().
+ *
+ * A receive's record is served on the calling thread as
+ * fastipc_dispatch() would (the handler runs now).
+ *
+ * Return: for a call, what fastipc_call() returns (-ECANCELED after
+ * fastipc_cancel() or when the ring went away); for a one-way 0; for a
+ * receive 1; or the CQE's negative errno.
+ */
+int fastipc_async_complete(struct fastipc_peer *peer,
+			   const struct io_uring_cqe *cqe,
+			   struct fastipc_async *async,
+			   struct fastipc_reply *reply);
+
+/**
+ * fastipc_cancel() - cancel a call of this peer in flight.
+ * @peer: the peer.
+ * @txn_id: the call's ID: fastipc_async_id(), or the ID of a call another
+ *	thread of the peer is blocked in.
+ *
+ * The call ends at once with -ECANCELED (reason
+ * %FASTIPC_REASON_CANCELLED); the server's reply is dropped.
+ *
+ * Return: 0, -ENOENT (no such call: its answer came first), -EINVAL,
+ * -EOPNOTSUPP (module without %FASTIPC_FEAT_CANCEL).
+ */
+int fastipc_cancel(struct fastipc_peer *peer, uint64_t txn_id);
+
+/**
+ * fastipc_txn_abandoned() - has the caller of a transaction being served
+ * stopped waiting for its answer (cancelled, timed out, dead)?
+ * @txn: a call handed to a handler, not yet answered.
+ *
+ * A long handler may ask now and then and stop early: its answer would be
+ * dropped.
+ *
+ * Return: 1 (abandoned), 0 (still waited for), -ENOENT (already
+ * answered), -EINVAL (a one-way), -EOPNOTSUPP (no %FASTIPC_FEAT_CANCEL).
+ */
+int fastipc_txn_abandoned(const struct fastipc_txn *txn);
 
 /**
  * fastipc_send() - send a one-way message.

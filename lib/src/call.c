@@ -58,9 +58,10 @@ void __fastipc_view(struct fastipc_peer *peer, const struct fastipc_ret *r,
 		*fds = NULL;
 }
 
-static int fipc_fill_reply(struct fastipc_peer *peer,
-			   const struct fastipc_ret *r,
-			   struct fastipc_reply *reply)
+/* Fill @reply from the answer record @r of a call (async.c too). */
+int __fastipc_fill_reply(struct fastipc_peer *peer,
+			 const struct fastipc_ret *r,
+			 struct fastipc_reply *reply)
 {
 	reply->txn_id = r->txn_id;
 	reply->flags = r->flags;
@@ -132,7 +133,7 @@ int fastipc_call(struct fastipc_peer *peer, uint32_t handle,
 		__fastipc_handle_record(peer, &r, NULL);
 		wr.read_consumed = 0;
 	}
-	return fipc_fill_reply(peer, &r, reply);
+	return __fastipc_fill_reply(peer, &r, reply);
 out:
 	reply->error = ret;
 	return ret;

@@ -129,6 +129,9 @@ int __fastipc_msg_fill(struct fastipc_cmd *c, const struct fastipc_msg *msg);
 void __fastipc_view(struct fastipc_peer *peer, const struct fastipc_ret *r,
 		    const void **data, const uint32_t **handles,
 		    const int **fds);
+int __fastipc_fill_reply(struct fastipc_peer *peer,
+			 const struct fastipc_ret *r,
+			 struct fastipc_reply *reply);
 
 /* server.c */
 int __fastipc_handle_record(struct fastipc_peer *peer,

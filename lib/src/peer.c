@@ -209,6 +209,7 @@ const char *fastipc_strreason(unsigned int reason)
 		[FASTIPC_REASON_HANDLE_LIMIT] = "receiver at its handle limit",
 		[FASTIPC_REASON_UNANSWERED] =
 			"too many timed-out calls unanswered",
+		[FASTIPC_REASON_CANCELLED] = "call cancelled",
 	};
 
 	if (reason >= sizeof(names) / sizeof(*names))

@@ -43,7 +43,8 @@ TEST_F(dev, version)
 	EXPECT_GT(v.major + v.minor + v.patch, 0);
 	EXPECT_EQ(FASTIPC_FEAT_CORE | FASTIPC_FEAT_POLL | FASTIPC_FEAT_PRIO |
 		  FASTIPC_FEAT_DEADLINE | FASTIPC_FEAT_MAX_THREADS |
-		  FASTIPC_FEAT_REASON, v.features);
+		  FASTIPC_FEAT_REASON | FASTIPC_FEAT_URING |
+		  FASTIPC_FEAT_CANCEL, v.features);
 	EXPECT_EQ(0, v.reserved[0]);
 	EXPECT_EQ(0, v.reserved[1]);
 }

@@ -101,6 +101,7 @@ enum fz_op {
 	FZ_OP_MUNMAP,
 	FZ_OP_EXEC,
 	FZ_OP_SELF_KILL,
+	FZ_OP_URING,		/* not in the default set: -o */
 	FZ_OP_NR
 };
 
@@ -128,6 +129,7 @@ enum fz_site {
 	FZ_SITE_FOREIGN,	/* ioctls on another process' peer */
 	FZ_SITE_CHILD,		/* ioctls of a forked child on our peer */
 	FZ_SITE_CLONE,		/* raw threads without CLONE_FILES */
+	FZ_SITE_URING,		/* io_uring commands, CANCEL */
 	FZ_SITE_NR
 };
 

@@ -53,6 +53,7 @@ static const char * const fz_op_names[FZ_OP_NR] = {
 	[FZ_OP_MUNMAP] = "munmap",
 	[FZ_OP_EXEC] = "exec",
 	[FZ_OP_SELF_KILL] = "self_kill",
+	[FZ_OP_URING] = "uring",
 };
 
 static const char * const fz_cmd_names[] = {
@@ -79,6 +80,7 @@ static const char * const fz_site_names[] = {
 	[FZ_SITE_FOREIGN] = "foreign peer",
 	[FZ_SITE_CHILD] = "forked child",
 	[FZ_SITE_CLONE] = "clone/unshare thread",
+	[FZ_SITE_URING] = "io_uring commands",
 };
 
 static const char * const fz_finding_names[FZ_F_NR] = {

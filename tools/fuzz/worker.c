@@ -69,6 +69,7 @@ static const struct fz_opdef fz_ops[FZ_OP_NR] = {
 	[FZ_OP_MUNMAP] = { fz_op_munmap, 5, FZ_OPF_NOLOCK | FZ_OPF_CHAOS },
 	[FZ_OP_EXEC] = { fz_op_exec, 5, FZ_OPF_CHAOS },
 	[FZ_OP_SELF_KILL] = { fz_op_self_kill, 3, FZ_OPF_CHAOS },
+	[FZ_OP_URING] = { fz_op_uring, 150 },
 };
 
 /* Threads started on SPAWN_LOOPER only serve. */

@@ -50,6 +50,7 @@ static const char *const reason_names[FT_REASONS] = {
 	[FASTIPC_REASON_SENDER_SHARE] = "sender_share",
 	[FASTIPC_REASON_HANDLE_LIMIT] = "handle_limit",
 	[FASTIPC_REASON_UNANSWERED] = "unanswered",
+	[FASTIPC_REASON_CANCELLED] = "cancelled",
 };
 
 static const char *const phase_names[FT_PHASES] = {

@@ -74,6 +74,19 @@
 #define FASTIPC_FEAT_REASON	_BITULL(5)
 
 /**
+ * FASTIPC_FEAT_URING - io_uring commands on the device
+ * (%FASTIPC_URING_CMD, %FASTIPC_URING_RECV): asynchronous calls, any
+ * number in flight per thread, and work received through a ring.
+ */
+#define FASTIPC_FEAT_URING	_BITULL(6)
+
+/**
+ * FASTIPC_FEAT_CANCEL - %FASTIPC_IOC_CANCEL and
+ * %FASTIPC_REASON_CANCELLED.
+ */
+#define FASTIPC_FEAT_CANCEL	_BITULL(7)
+
+/**
  * struct fastipc_version - answer of %FASTIPC_IOC_VERSION.
  * @abi: %FASTIPC_ABI_VERSION of the running module.
  * @major: module release, major number.
@@ -285,6 +298,8 @@ enum fastipc_ret_op {
  * @FASTIPC_REASON_UNANSWERED: a CALL was refused: the caller's peer has
  *	%max_oneway calls that timed out and that their servers have not
  *	answered yet.
+ * @FASTIPC_REASON_CANCELLED: the call was cancelled by
+ *	%FASTIPC_IOC_CANCEL (errno ECANCELED); the server's reply is dropped.
  */
 enum fastipc_reason {
 	FASTIPC_REASON_NONE,
@@ -296,7 +311,8 @@ enum fastipc_reason {
 	FASTIPC_REASON_TIMED_OUT,
 	FASTIPC_REASON_SENDER_SHARE,
 	FASTIPC_REASON_HANDLE_LIMIT,
-	FASTIPC_REASON_UNANSWERED
+	FASTIPC_REASON_UNANSWERED,
+	FASTIPC_REASON_CANCELLED
 };
 
 /**
@@ -433,5 +449,119 @@ struct fastipc_write_read {
  * Zero: never ask.  The default is the module parameter.
  */
 #define FASTIPC_IOC_SET_MAX_THREADS	_IOW(FASTIPC_IOC_MAGIC, 0x06, __u32)
+
+/**
+ * struct fastipc_cancel - argument of %FASTIPC_IOC_CANCEL.
+ * @txn_id: the call to cancel: a call of the calling peer submitted
+ *	through io_uring (its ID is in its record's @txn_id as soon as the
+ *	submission returned), or the innermost call a thread of the peer is
+ *	blocked in with that ID.  Zero with @tid.
+ * @tid: instead of @txn_id: the thread (ID in the caller's namespace) of
+ *	the peer whose innermost synchronous call is cancelled; zero with
+ *	@txn_id.
+ * @flags: must be zero.
+ */
+struct fastipc_cancel {
+	__u64 txn_id;
+	__u32 tid;
+	__u32 flags;
+};
+
+/**
+ * FASTIPC_IOC_CANCEL - cancel a call of the calling peer.
+ *
+ * Argument: pointer to &struct fastipc_cancel.  The call ends at once and
+ * exactly once with %FASTIPC_RET_FAILED_REPLY, code ECANCELED, reason
+ * %FASTIPC_REASON_CANCELLED (for a ring call its CQE, see &struct
+ * fastipc_uring_cmd; for a synchronous call the record its thread reads);
+ * the server's later reply is dropped.  ENOENT when no such call is
+ * waited for (never made, already answered or cancelled): the call's
+ * answer came first, exactly one of the two happens.
+ */
+#define FASTIPC_IOC_CANCEL	_IOW(FASTIPC_IOC_MAGIC, 0x07, struct fastipc_cancel)
+
+/**
+ * FASTIPC_IOC_TXN_WAITED - does the caller of a transaction this peer
+ * serves still wait for its answer?
+ *
+ * Argument: pointer to a __u64 transaction ID of a call the peer received
+ * and has not answered.  Returns 0 while its caller waits, ECANCELED once
+ * it stopped waiting (the call was cancelled, its deadline passed or its
+ * caller died): the server may stop working on it; its answer will be
+ * dropped.  ENOENT when the peer has no such pending call.  Any thread of
+ * the peer may ask.  %FASTIPC_FEAT_CANCEL.
+ */
+#define FASTIPC_IOC_TXN_WAITED	_IOW(FASTIPC_IOC_MAGIC, 0x08, __u64)
+
+/**
+ * struct fastipc_uring_cmd - the payload of an %IORING_OP_URING_CMD SQE on
+ * a peer's fd (the 16 bytes of sqe->cmd: no %IORING_SETUP_SQE128 needed).
+ * @cmd: %FASTIPC_URING_CMD: user pointer to one &struct fastipc_cmd, the
+ *	command description WRITE_READ takes (CALL, SEND, REPLY or
+ *	REPLY_ERROR; no %FASTIPC_TXN_DEADLINE).  It and everything it points
+ *	to (payload, iovecs, handles, fds) are read during the submission
+ *	and may be reused once io_uring_submit() returned.
+ *	%FASTIPC_URING_RECV: must be zero.
+ * @ret: user pointer, 8-byte aligned, to one &struct fastipc_ret that the
+ *	completion fills: a CALL's answer, RECV's record.  It must stay
+ *	valid until the CQE is reaped.  A CALL's transaction ID is written
+ *	to its @txn_id (and zero to its @op) during the submission, for
+ *	%FASTIPC_IOC_CANCEL.  Zero for SEND, REPLY, REPLY_ERROR.
+ *
+ * sqe->cmd_op is %FASTIPC_URING_CMD or %FASTIPC_URING_RECV, sqe->fd the
+ * peer's fd (only its opener may submit), sqe->user_data the caller's.
+ * The CQE:
+ *
+ * - res < 0: -errno, no record written: the SQE or the command was
+ *   refused with nothing done (EINVAL, EFAULT, ENOENT, EPERM, EBUSY,
+ *   ENOSPC, EOPNOTSUPP: unknown cmd_op or a submission from an io_uring
+ *   worker where the submitting thread matters), the record could not be
+ *   written (EFAULT), or the command was given up: ECANCELED when the
+ *   ring or the submitting task went away, EPIPE when the peer died.
+ *   With %IORING_SETUP_CQE32, big_cqe[0] holds &enum fastipc_reason where
+ *   the errno alone is ambiguous (a refused SEND), as
+ *   &fastipc_write_read.reason does.
+ * - SEND, REPLY, REPLY_ERROR: res 0, done at once (no record).
+ * - CALL: res is the &enum fastipc_ret_op of the answer written at @ret:
+ *   %FASTIPC_RET_REPLY, %FASTIPC_RET_DEAD_REPLY or
+ *   %FASTIPC_RET_FAILED_REPLY, exactly as WRITE_READ would have read it.
+ *   big_cqe[0]: for a REPLY, the payload's area offset in bits 63..32
+ *   (%FASTIPC_URING_INLINE when it is inline in the record) and its
+ *   length in bits 31..0; for a failure, the reason in bits 63..32 and
+ *   the errno in bits 31..0.
+ * - RECV: res is the &enum fastipc_ret_op of the record written at @ret
+ *   (the next record for the submitting thread, as a non-blocking
+ *   WRITE_READ read phase with room for one record would give);
+ *   big_cqe[0] is its transaction ID.
+ *
+ * Each call submitted has its own transaction ID (never a nested one),
+ * known from the answer record or through %FASTIPC_IOC_CANCEL's caller.
+ * Completions come in any order; each SQE completes exactly once, also
+ * when the server or the peer dies, the ring is closed or the submitting
+ * task exits.
+ */
+struct fastipc_uring_cmd {
+	__u64 cmd;
+	__u64 ret;
+};
+
+/**
+ * FASTIPC_URING_CMD - sqe->cmd_op: run the command at
+ * &fastipc_uring_cmd.cmd; a CALL completes when answered.
+ */
+#define FASTIPC_URING_CMD	_IOW(FASTIPC_IOC_MAGIC, 0x20, struct fastipc_uring_cmd)
+
+/**
+ * FASTIPC_URING_RECV - sqe->cmd_op: complete with the next record for the
+ * submitting thread (a transaction, a death notice...), written at
+ * &fastipc_uring_cmd.ret.  Submit one per record expected.
+ */
+#define FASTIPC_URING_RECV	_IOR(FASTIPC_IOC_MAGIC, 0x21, struct fastipc_uring_cmd)
+
+/**
+ * FASTIPC_URING_INLINE - in a REPLY's big_cqe[0] bits 63..32: the payload
+ * is in &fastipc_ret.inline_data, not in the receive area.
+ */
+#define FASTIPC_URING_INLINE	0xffffffffU
 
 #endif /* _UAPI_LINUX_FASTIPC_H */
