@@ -456,51 +456,67 @@ static __always_inline int fastipc_take_work(struct fastipc_thread *thread,
 	}
 }
 
-/*
- * Turn the nodes of a delivered message into the reader's handles,
- * written after the payload in the area (which the reader cannot write).
- * A node the reader cannot take (handle limit) reads 0xffffffff.
+/**
+ * fastipc_msg_take_handles() - turn the nodes of a delivered message into
+ *	the reader's handles, written after the payload in its area (which
+ *	the reader cannot write).
+ * @peer: the reader's peer.
+ * @msg: the message, detached from its transaction.
+ * @flags: the record's flags: %FASTIPC_RET_HANDLES_FAILED is set when a
+ *	node could not be taken (handle limit); its handle reads 0xffffffff.
+ *
+ * Return: the handles written, or NULL when the message has none.
  */
-static void fastipc_translate(struct fastipc_peer *peer,
-			      struct fastipc_delivery *d)
+u32 *fastipc_msg_take_handles(struct fastipc_peer *peer,
+			      const struct fastipc_msg *msg, u32 *flags)
 {
-	struct fastipc_msg *msg = &d->msg;
+	u32 *handles;
 	u32 i;
 
 	if (!msg->n_handles)
-		return;
-	d->handles = peer->area.kaddr + msg->offset + round_up(msg->len, 8);
+		return NULL;
+	handles = peer->area.kaddr + msg->offset + round_up(msg->len, 8);
 	for (i = 0; i < msg->n_handles; i++) {
-		if (fastipc_handle_take(peer, msg->nodes[i], &d->handles[i])) {
-			d->handles[i] = U32_MAX;
-			d->rec.flags |= FASTIPC_RET_HANDLES_FAILED;
+		if (fastipc_handle_take(peer, msg->nodes[i], &handles[i])) {
+			handles[i] = U32_MAX;
+			*flags |= FASTIPC_RET_HANDLES_FAILED;
 		}
 	}
+	return handles;
 }
 
-/* The record did not reach userspace: give its handles back. */
-static void fastipc_untranslate(struct fastipc_peer *peer,
-				struct fastipc_delivery *d)
+/**
+ * fastipc_msg_put_handles() - the record did not reach userspace: give
+ *	back the handles fastipc_msg_take_handles() took.
+ * @peer: the reader's peer.
+ * @msg: the message.
+ * @handles: what fastipc_msg_take_handles() returned.
+ */
+void fastipc_msg_put_handles(struct fastipc_peer *peer,
+			     const struct fastipc_msg *msg, u32 *handles)
 {
 	u32 i;
 
-	for (i = 0; d->handles && i < d->msg.n_handles; i++)
-		if (d->handles[i] != U32_MAX)
-			fastipc_handle_release(peer, d->handles[i]);
-	d->handles = NULL;
+	for (i = 0; handles && i < msg->n_handles; i++)
+		if (handles[i] != U32_MAX)
+			fastipc_handle_release(peer, handles[i]);
 }
 
-/*
- * The record is out: install its fds, with the LSM and cgroup hooks of
- * SCM_RIGHTS, as the last step (nothing can fail after), write their
- * numbers after the handles, and let the reader FREE the buffer.
+/**
+ * fastipc_msg_install() - the record is out: install the message's fds
+ *	and let the reader FREE its buffer.
+ * @peer: the reader's peer.
+ * @msg: the message; its buffer is the reader's afterwards.
+ * @rec_flags: the flags of the record written to @urec.
+ * @urec: the record, for %FASTIPC_RET_FDS_FAILED.
+ *
+ * The fds are installed with the LSM and cgroup hooks of SCM_RIGHTS, as
+ * the last step (nothing can fail after), their numbers written after the
+ * handles.
  */
-static void fastipc_install(struct fastipc_thread *thread,
-			    struct fastipc_delivery *d,
-			    struct fastipc_ret __user *urec)
+void fastipc_msg_install(struct fastipc_peer *peer, struct fastipc_msg *msg,
+			 u32 rec_flags, struct fastipc_ret __user *urec)
 {
-	struct fastipc_peer *peer = thread->peer;
-	struct fastipc_msg *msg = &d->msg;
 	bool failed = false;
 	s32 *fds;
 	u32 i;
@@ -520,12 +536,14 @@ static void fastipc_install(struct fastipc_thread *thread,
 		 * can fail this, and the -1 in the area say it too.
 		 */
 		if (failed)
-			(void)put_user(d->rec.flags | FASTIPC_RET_FDS_FAILED,
+			(void)put_user(rec_flags | FASTIPC_RET_FDS_FAILED,
 				       &urec->flags);
 	}
 	/* Everything is written: userspace may FREE it from now on. */
-	if (msg->has_buf)
+	if (msg->has_buf) {
 		fastipc_area_deliver(peer, msg->offset);
+		msg->has_buf = false;
+	}
 }
 
 /* Drop what the delivery still holds once its record is out or back. */
@@ -670,16 +688,20 @@ int fastipc_read(struct fastipc_thread *thread, struct fastipc_write_read *wr,
 			break;
 		if (d->lend.valid)
 			fastipc_prio_boost(thread, &d->lend);
-		fastipc_translate(thread->peer, d);
+		d->handles = fastipc_msg_take_handles(thread->peer, &d->msg,
+						      &d->rec.flags);
 		if (fastipc_rec_copy_out(ubuf + got, &d->rec)) {
 			/* Nothing lost: the work goes back where it was. */
-			fastipc_untranslate(thread->peer, d);
+			fastipc_msg_put_handles(thread->peer, &d->msg,
+						d->handles);
+			d->handles = NULL;
 			fastipc_work_untake(thread, d);
 			fastipc_finish(thread, d);
 			ret = -EFAULT;
 			break;
 		}
-		fastipc_install(thread, d, ubuf + got);
+		fastipc_msg_install(thread->peer, &d->msg, d->rec.flags,
+				    ubuf + got);
 		fastipc_finish(thread, d);
 		got++;
 		oneway = d->rec.flags & FASTIPC_RET_ONEWAY;

@@ -630,6 +630,12 @@ int fastipc_prio_check_min(const struct fastipc_node_create *arg,
 			   struct fastipc_prio *min);
 
 /* deliver.c */
+u32 *fastipc_msg_take_handles(struct fastipc_peer *peer,
+			      const struct fastipc_msg *msg, u32 *flags);
+void fastipc_msg_put_handles(struct fastipc_peer *peer,
+			     const struct fastipc_msg *msg, u32 *handles);
+void fastipc_msg_install(struct fastipc_peer *peer, struct fastipc_msg *msg,
+			 u32 rec_flags, struct fastipc_ret __user *urec);
 int fastipc_read(struct fastipc_thread *thread, struct fastipc_write_read *wr,
 		 bool nonblock);
 

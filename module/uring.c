@@ -252,10 +252,7 @@ static int fastipc_ucall_deliver(struct fastipc_uop *op,
 	struct fastipc_peer *peer = op->peer;
 	struct fastipc_msg *msg = &txn->msg;
 	struct fastipc_ret rec;
-	u32 *handles = NULL;
-	bool failed = false;
-	s32 *fds;
-	u32 i;
+	u32 *handles;
 
 	memset(&rec, 0, offsetof(struct fastipc_ret, inline_data));
 	rec.op = txn->reply_op;
@@ -271,40 +268,12 @@ static int fastipc_ucall_deliver(struct fastipc_uop *op,
 	} else {
 		rec.offset = msg->offset;
 	}
-	if (msg->n_handles) {
-		handles = peer->area.kaddr + msg->offset + round_up(msg->len, 8);
-		for (i = 0; i < msg->n_handles; i++) {
-			if (fastipc_handle_take(peer, msg->nodes[i],
-						&handles[i])) {
-				handles[i] = U32_MAX;
-				rec.flags |= FASTIPC_RET_HANDLES_FAILED;
-			}
-		}
-	}
+	handles = fastipc_msg_take_handles(peer, msg, &rec.flags);
 	if (fastipc_urec_copy_out(op, &rec)) {
-		for (i = 0; handles && i < msg->n_handles; i++)
-			if (handles[i] != U32_MAX)
-				fastipc_handle_release(peer, handles[i]);
+		fastipc_msg_put_handles(peer, msg, handles);
 		return -EFAULT;
 	}
-	if (msg->n_fds) {
-		fds = peer->area.kaddr + msg->offset + round_up(msg->len, 8) +
-		      sizeof(u32) * msg->n_handles;
-		for (i = 0; i < msg->n_fds; i++) {
-			fds[i] = fastipc_receive_fd(msg->files[i], O_CLOEXEC);
-			if (fds[i] < 0) {
-				fds[i] = -1;
-				failed = true;
-			}
-		}
-		if (failed)
-			(void)put_user(rec.flags | FASTIPC_RET_FDS_FAILED,
-				       &op->urec->flags);
-	}
-	if (msg->has_buf) {
-		fastipc_area_deliver(peer, msg->offset);
-		msg->has_buf = false;	/* the reader's to FREE now */
-	}
+	fastipc_msg_install(peer, msg, rec.flags, op->urec);
 	if (rec.op == FASTIPC_RET_REPLY)
 		*res2 = (u64)(msg->is_inline ? FASTIPC_URING_INLINE :
 			      (u32)msg->offset) << 32 | (u32)msg->len;

@@ -1411,6 +1411,54 @@ TEST(reply_survives_a_faulting_read_buffer)
  * sibling meanwhile: the reader must leave that one alone (it did not, in
  * the first version of the fix, which compared only the address).
  */
+/* A userfaultfd that also stops kernel accesses, or -errno. */
+static int uf_open(void)
+{
+	struct uffdio_api api = { .api = UFFD_API };
+	int uffd = syscall(__NR_userfaultfd, O_CLOEXEC | O_NONBLOCK);
+
+	if (uffd < 0)
+		return -errno;
+	if (ioctl(uffd, UFFDIO_API, &api)) {
+		close(uffd);
+		return -EIO;
+	}
+	return uffd;
+}
+
+/* A page, present now, whose accesses stop in @uffd once it is dropped. */
+static char *uf_page(int uffd, long pg)
+{
+	struct uffdio_register reg = { 0 };
+	char *page;
+
+	page = mmap(NULL, pg, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (page == MAP_FAILED)
+		return NULL;
+	memset(page, 0, pg);
+	reg.range.start = (unsigned long)page;
+	reg.range.len = pg;
+	reg.mode = UFFDIO_REGISTER_MODE_MISSING;
+	if (ioctl(uffd, UFFDIO_REGISTER, &reg)) {
+		munmap(page, pg);
+		return NULL;
+	}
+	return page;
+}
+
+/* Wait (5 s at most) until an access stops in @uffd. */
+static int uf_wait_fault(int uffd)
+{
+	struct pollfd pfd = { .fd = uffd, .events = POLLIN };
+	struct uffd_msg msg;
+
+	if (poll(&pfd, 1, 5000) != 1 ||
+	    read(uffd, &msg, sizeof(msg)) != sizeof(msg))
+		return -ETIMEDOUT;
+	return msg.event == UFFD_EVENT_PAGEFAULT ? 0 : -EPROTO;
+}
+
 struct uf_reader {
 	int fd;
 	struct fastipc_ret *rec;
@@ -1436,25 +1484,20 @@ static void uf_answered_meanwhile(struct __test_metadata *_metadata,
 {
 	bool by_death = mode == UF_DRAIN;
 	long pg = sysconf(_SC_PAGESIZE);
-	struct uffdio_api api = { .api = UFFD_API };
-	struct uffdio_register reg = { 0 };
 	struct fipc_peer s, c;
 	struct fipc_stats base;
 	struct fastipc_ret r, x;
 	struct uf_reader u = { 0 };
-	struct uffd_msg msg;
-	struct pollfd pfd;
 	pthread_t t;
 	__u32 ns, hc;
 	__u64 id, id3 = 0;
 	char *page;
 	int uffd;
 
-	uffd = syscall(__NR_userfaultfd, O_CLOEXEC | O_NONBLOCK);
+	uffd = uf_open();
 	if (uffd < 0)
 		SKIP(return, "userfaultfd for kernel faults: %s",
-		     strerror(errno));
-	ASSERT_EQ(0, ioctl(uffd, UFFDIO_API, &api));
+		     strerror(-uffd));
 	ASSERT_EQ(0, fipc_baseline(&base));
 	ASSERT_EQ(0, fipc_peer_open(&s, AREA));
 	ASSERT_EQ(0, fipc_peer_open(&c, AREA));
@@ -1470,14 +1513,8 @@ static void uf_answered_meanwhile(struct __test_metadata *_metadata,
 	ASSERT_EQ(0, read_soon(c.fd, &x, 2000));
 	ASSERT_EQ(FASTIPC_RET_REPLY, x.op);
 
-	page = mmap(NULL, pg, PROT_READ | PROT_WRITE,
-		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	ASSERT_NE(MAP_FAILED, page);
-	memset(page, 0, pg);
-	reg.range.start = (unsigned long)page;
-	reg.range.len = pg;
-	reg.mode = UFFDIO_REGISTER_MODE_MISSING;
-	ASSERT_EQ(0, ioctl(uffd, UFFDIO_REGISTER, &reg));
+	page = uf_page(uffd, pg);
+	ASSERT_NE(NULL, page);
 
 	/* The reader probes its record slot, then waits for work. */
 	u.fd = s.fd;
@@ -1490,11 +1527,7 @@ static void uf_answered_meanwhile(struct __test_metadata *_metadata,
 
 	/* The call: taken, and its record's copy-out stops in the fault. */
 	ASSERT_EQ(0, fipc_write1(c.fd, fipc_cmd_call(hc, 2, "two", 3)));
-	pfd.fd = uffd;
-	pfd.events = POLLIN;
-	ASSERT_EQ(1, poll(&pfd, 1, 5000));
-	ASSERT_EQ(sizeof(msg), read(uffd, &msg, sizeof(msg)));
-	ASSERT_EQ(UFFD_EVENT_PAGEFAULT, msg.event);
+	ASSERT_EQ(0, uf_wait_fault(uffd));
 
 	/*
 	 * Answered meanwhile, by a sibling or by the drain of the peer's
@@ -1610,38 +1643,27 @@ static void *uf_caller_main(void *arg)
 TEST(reply_whose_record_faults_while_the_caller_dies_is_not_waited_for)
 {
 	long pg = sysconf(_SC_PAGESIZE);
-	struct uffdio_api api = { .api = UFFD_API };
-	struct uffdio_register reg = { 0 };
 	struct fipc_peer s, c;
 	struct fipc_stats base;
 	struct fastipc_ret r;
 	struct uf_caller u = { 0 };
-	struct uffd_msg msg;
-	struct pollfd pfd;
 	pthread_t t;
 	__u32 ns;
 	char *page;
 	int uffd;
 
-	uffd = syscall(__NR_userfaultfd, O_CLOEXEC | O_NONBLOCK);
+	uffd = uf_open();
 	if (uffd < 0)
 		SKIP(return, "userfaultfd for kernel faults: %s",
-		     strerror(errno));
-	ASSERT_EQ(0, ioctl(uffd, UFFDIO_API, &api));
+		     strerror(-uffd));
 	ASSERT_EQ(0, fipc_baseline(&base));
 	ASSERT_EQ(0, fipc_peer_open(&s, AREA));
 	ASSERT_EQ(0, fipc_peer_open(&c, AREA));
 	ASSERT_EQ(0, fipc_node_create(s.fd, 0, 0x5b, &ns));
 	ASSERT_EQ(0, fipc_share(s.fd, ns, c.fd, &u.h));
 
-	page = mmap(NULL, pg, PROT_READ | PROT_WRITE,
-		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	ASSERT_NE(MAP_FAILED, page);
-	memset(page, 0, pg);
-	reg.range.start = (unsigned long)page;
-	reg.range.len = pg;
-	reg.mode = UFFDIO_REGISTER_MODE_MISSING;
-	ASSERT_EQ(0, ioctl(uffd, UFFDIO_REGISTER, &reg));
+	page = uf_page(uffd, pg);
+	ASSERT_NE(NULL, page);
 
 	/* The caller probes its record slot, calls and waits. */
 	u.fd = c.fd;
@@ -1655,11 +1677,7 @@ TEST(reply_whose_record_faults_while_the_caller_dies_is_not_waited_for)
 
 	/* The reply: taken, and its record's copy-out stops in the fault. */
 	ASSERT_EQ(0, fipc_write1(s.fd, fipc_cmd_reply(r.txn_id, 8, "re", 2)));
-	pfd.fd = uffd;
-	pfd.events = POLLIN;
-	ASSERT_EQ(1, poll(&pfd, 1, 5000));
-	ASSERT_EQ(sizeof(msg), read(uffd, &msg, sizeof(msg)));
-	ASSERT_EQ(UFFD_EVENT_PAGEFAULT, msg.event);
+	ASSERT_EQ(0, uf_wait_fault(uffd));
 
 	/* The caller's peer dies meanwhile; then the fault fails. */
 	ASSERT_EQ(0, munmap(c.area, c.size));
