@@ -17,9 +17,9 @@
  *    peer's calls_unanswered (it still occupies its server).
  *  - The stand-in is an ordinary answered transaction on the thread's
  *    list: read, put back, abandoned or drained like any reply.
- *  - The server is not interrupted: it may ask (TXN_WAITED), and keeps
- *    any priority the call lent it until it answers (the answer, dropped,
- *    restores it as usual).
+ *  - The server is not interrupted: it may ask (TXN_WAITED).  The
+ *    priority the call lent its thread is withdrawn (prio.c), unless the
+ *    thread serves another call still waited for.
  */
 #include <linux/pid.h>
 
@@ -60,6 +60,7 @@ static int fastipc_cancel_sync(struct fastipc_peer *peer, u64 id, pid_t tid)
 {
 	struct fastipc_txn *s, *w;
 	struct fastipc_thread *t;
+	struct fastipc_peer *to;
 
 	s = fastipc_txn_alloc_bare();
 	if (!s)
@@ -86,11 +87,15 @@ static int fastipc_cancel_sync(struct fastipc_peer *peer, u64 id, pid_t tid)
 	/* Nobody waits for @w now: its answer is dropped (queue.c rule 7). */
 	w->timed_out = true;
 	peer->calls_unanswered++;
+	to = w->to;
+	kref_get(&to->kref);
 	t->waiting = s;
 	list_add_tail(&s->work.entry, &t->todo);
 	fastipc_wake_thread(t);
 	id = s->id;
 	spin_unlock(&peer->lock);
+	fastipc_prio_withdraw_call(to, id);
+	fastipc_peer_put(to);
 	fastipc_failed_log_id(id, pid_nr(peer->pid), 0, FASTIPC_RET_FAILED_REPLY,
 			      FASTIPC_REASON_CANCELLED, ECANCELED);
 	return 0;

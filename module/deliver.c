@@ -270,7 +270,7 @@ static void fastipc_work_untake(struct fastipc_thread *thread,
 		} else {
 			answered = true;
 		}
-		restore = thread->boosted && !fastipc_served_id(thread);
+		restore = thread->boosted && !fastipc_serves_waited(thread);
 		if (d->spawn)
 			peer->spawn_requested--;
 		d->spawn = false;
@@ -303,10 +303,16 @@ static bool fastipc_timed_out(struct fastipc_thread *thread)
 	       ktime_compare(ktime_get(), thread->deadline) >= 0;
 }
 
-/* End the call of @thread with a time-out record.  peer->lock held. */
-static void fastipc_time_out(struct fastipc_thread *thread,
-			     struct fastipc_delivery *d)
+/*
+ * End the call of @thread with a time-out record.  peer->lock held.
+ * Return: the call's server peer, counted, for the caller to withdraw the
+ * priority the call lent (prio.c) once the lock is dropped; or NULL.
+ */
+static struct fastipc_peer *fastipc_time_out(struct fastipc_thread *thread,
+					     struct fastipc_delivery *d)
 {
+	struct fastipc_peer *to = thread->waiting->to;
+
 	trace_fastipc_txn_timed_out(thread);
 	d->rec.op = FASTIPC_RET_FAILED_REPLY;
 	d->rec.flags = FASTIPC_RET_INLINE;
@@ -321,6 +327,9 @@ static void fastipc_time_out(struct fastipc_thread *thread,
 	thread->waiting->timed_out = true;
 	thread->peer->calls_unanswered++;
 	fastipc_wait_pop(thread);
+	if (to)		/* NULL for a cancelled call's stand-in (cancel.c) */
+		kref_get(&to->kref);
+	return to;
 }
 
 /*
@@ -415,19 +424,27 @@ static __always_inline int fastipc_take_work(struct fastipc_thread *thread,
 			return 1;
 		}
 		if (fastipc_timed_out(thread)) {
-			fastipc_time_out(thread, d);
+			struct fastipc_peer *to = fastipc_time_out(thread, d);
+
 			spin_unlock(&peer->lock);
+			/* Its server runs on for nobody: not at our priority. */
+			if (to) {
+				fastipc_prio_withdraw_call(to, d->rec.txn_id);
+				fastipc_peer_put(to);
+			}
 			fastipc_count(FASTIPC_COUNT_TIMEOUTS);
 			fastipc_failed_log_id(d->rec.txn_id, pid_nr(peer->pid),
 					      0, d->rec.op, d->rec.reason,
 					      ETIMEDOUT);
 			return 1;
 		}
-		if (peer_ok && thread->boosted && !fastipc_served_id(thread)) {
+		if (peer_ok && thread->boosted &&
+		    !fastipc_serves_waited(thread)) {
 			/*
-			 * Serving nothing: back to our own priority before
-			 * waiting or leaving.  A thread that still serves a
-			 * call (it read on past it) keeps what the call lent.
+			 * Serving nothing waited for: back to our own priority
+			 * before waiting or leaving.  A thread that still
+			 * serves a call (it read on past it) keeps what the
+			 * call lent.
 			 */
 			spin_unlock(&peer->lock);
 			fastipc_prio_restore(thread);

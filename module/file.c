@@ -76,7 +76,8 @@ static long fastipc_ioctl_version(void __user *arg)
 		.features = FASTIPC_FEAT_CORE | FASTIPC_FEAT_POLL |
 			    FASTIPC_FEAT_PRIO | FASTIPC_FEAT_DEADLINE |
 			    FASTIPC_FEAT_MAX_THREADS | FASTIPC_FEAT_REASON |
-			    FASTIPC_FEAT_URING | FASTIPC_FEAT_CANCEL,
+			    FASTIPC_FEAT_URING | FASTIPC_FEAT_CANCEL |
+			    FASTIPC_FEAT_URING_DEADLINE,
 	};
 
 	fastipc_parse_version(&v);

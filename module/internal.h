@@ -174,7 +174,9 @@ struct fastipc_area {
  * @ring_ops: io_uring commands of the peer parked in the kernel: calls
  *	waiting for their answer, receivers waiting for work (uring.c);
  *	poll_wait.lock.
- * @ring_nr: entries of @ring_ops; poll_wait.lock.
+ * @ring_nr: ops of the peer, parked or completing; poll_wait.lock.
+ * @ring_given_up: ring calls given up (cancelled, timed out) that their
+ *	servers have not answered yet; poll_wait.lock.
  */
 struct fastipc_peer {
 	struct kref kref;
@@ -210,6 +212,7 @@ struct fastipc_peer {
 	wait_queue_head_t poll_wait;
 	struct list_head ring_ops;
 	unsigned int ring_nr;
+	unsigned int ring_given_up;
 };
 
 /**
@@ -251,9 +254,12 @@ struct fastipc_peer {
  *	one-way waits until the thread is back (queue.c); the thread itself.
  * @task: the thread's task (counted), whose priority fastipc lends to.
  * @boosted: the thread runs at a lent priority (prio.c).  These three are
- *	the thread's own, or its hand-off sender's while @handoff is set.
+ *	the thread's own, or that of whoever set @handoff while it is set (a
+ *	hand-off sender, a withdrawal: prio.c); restores, wherever they run,
+ *	hold @prio_mutex too.
  * @prio_base: the thread's own state before it was raised.
  * @prio_lent: the state fastipc last gave it.
+ * @prio_mutex: serialises fastipc_prio_restore() (prio.c).
  * @rcu: frees the thread after a grace period (lookups run under RCU).
  */
 struct fastipc_thread {
@@ -279,6 +285,7 @@ struct fastipc_thread {
 	bool boosted;
 	struct fastipc_prio prio_base;
 	struct fastipc_prio prio_lent;
+	struct mutex prio_mutex;	/* serialises prio restores */
 	struct rcu_head rcu;
 };
 
@@ -556,11 +563,15 @@ void fastipc_work_abandon_list(struct fastipc_peer *peer,
 			       struct list_head *list);
 void fastipc_queue_drain(struct fastipc_peer *peer);
 u64 fastipc_served_id(struct fastipc_thread *thread);
+bool fastipc_txn_given_up(const struct fastipc_txn *t);
+bool fastipc_serves_waited(struct fastipc_thread *thread);
+struct fastipc_thread *fastipc_server_of(struct fastipc_peer *peer, u64 id);
 void fastipc_park_reply(struct fastipc_thread *thread);
 bool fastipc_txn_begin(struct fastipc_thread *thread, struct fastipc_txn *txn,
 		       ktime_t deadline);
 u64 fastipc_txn_new_id(void);
-int fastipc_queue_ring_txn(struct fastipc_txn *txn, u32 *reason);
+int fastipc_queue_ring_txn(struct fastipc_thread *thread,
+			   struct fastipc_txn *txn, u32 *reason);
 
 /* node.c */
 struct fastipc_node *fastipc_handle_node(struct fastipc_peer *peer, u32 handle);
@@ -626,6 +637,8 @@ bool fastipc_prio_higher(struct fastipc_thread *thread,
 void fastipc_prio_boost(struct fastipc_thread *thread,
 			const struct fastipc_prio *lend);
 void fastipc_prio_restore(struct fastipc_thread *thread);
+void fastipc_prio_withdraw(struct fastipc_thread *thread);
+void fastipc_prio_withdraw_call(struct fastipc_peer *to, u64 id);
 int fastipc_prio_check_min(const struct fastipc_node_create *arg,
 			   struct fastipc_prio *min);
 
@@ -650,7 +663,8 @@ int fastipc_txn_waited(struct fastipc_peer *peer, u64 id);
 
 /* uring.c */
 int fastipc_uring_cmd(struct io_uring_cmd *ioucmd, unsigned int issue_flags);
-void fastipc_uring_link(struct fastipc_uop *op, struct fastipc_txn *txn);
+void fastipc_uring_link(struct fastipc_uop *op, struct fastipc_txn *txn,
+			ktime_t deadline);
 void fastipc_uring_reply(struct fastipc_txn *txn);
 void fastipc_uring_peer_die(struct fastipc_peer *peer);
 int fastipc_uring_cancel_id(struct fastipc_peer *peer, u64 id);

@@ -14,12 +14,25 @@
  *  - otherwise by the serving thread itself when it takes the call.
  *
  * A thread remembers its own state from before its first boost (its base)
- * and the state it was last given.  It goes back to its base in its own
- * context: when it has answered every transaction it serves, before it
- * waits for new work, when it leaves the looper, and, for a thread still
- * raised when the file is released, from the release.  If its state is not
- * what fastipc gave it, someone changed it explicitly (the thread itself or
- * an administrator): that change is kept and nothing is restored.
+ * and the state it was last given.  It goes back to its base when it no
+ * longer serves a call whose caller waits for it: in its own context when
+ * it has answered, before it waits for new work, when it leaves the
+ * looper, and, for a thread still raised when the file is released, from
+ * the release; and from the context of a caller that gives its call up
+ * (cancelled, timed out: fastipc_prio_withdraw_call()), so that a handler
+ * still running for nobody stops running at the caller's priority.  If its
+ * state is not what fastipc gave it, someone changed it explicitly (the
+ * thread itself or an administrator): that change is kept and nothing is
+ * restored.
+ *
+ * Who touches a thread's priority fields: the thread itself, or whoever
+ * holds its hand-off flag (queue.c, rule 4): a sender raising it before it
+ * wakes, or a withdrawal.  A withdrawal takes the flag only from a thread
+ * of a live peer that is not idle, gone or already handed a call, and that
+ * serves no waited call, all under the peer's lock: the thread then takes
+ * no work (and so raises itself for none) until the flag is cleared.
+ * Restores may still meet (the thread's own on its way out, a withdrawal):
+ * thread->prio_mutex serialises them, and the second finds nothing to do.
  *
  * Lending is capped by what the serving thread could set itself: its
  * RLIMIT_RTPRIO and RLIMIT_NICE, unless it has CAP_SYS_NICE.  A real-time
@@ -215,25 +228,28 @@ void fastipc_prio_boost(struct fastipc_thread *thread,
 	trace_fastipc_prio_lent(thread, &cur, &thread->prio_lent);
 	if (!thread->boosted)
 		fastipc_stat_inc(FASTIPC_STAT_BOOSTED);
-	thread->boosted = true;
+	WRITE_ONCE(thread->boosted, true);
 	atomic_long_inc(&fastipc_counters[FASTIPC_COUNT_BOOSTS]);
 }
 
 /**
  * fastipc_prio_restore() - put @thread back to its base priority.
- * @thread: the thread, in its own context or with no fastipc call of it
- *	in progress (file release).
+ * @thread: the thread, in its own context, with its hand-off flag held,
+ *	or with no fastipc call of it in progress (file release).
  *
- * Context: process context, no spinlock held.
+ * Context: process context, no spinlock held; takes thread->prio_mutex.
  */
 void fastipc_prio_restore(struct fastipc_thread *thread)
 {
 	struct task_struct *t = thread->task;
 	struct fastipc_prio cur;
 
-	if (!thread->boosted)
+	if (!READ_ONCE(thread->boosted))
 		return;
-	thread->boosted = false;
+	mutex_lock(&thread->prio_mutex);
+	if (!thread->boosted)
+		goto out;
+	WRITE_ONCE(thread->boosted, false);
 	fastipc_stat_dec(FASTIPC_STAT_BOOSTED);
 	fastipc_prio_read(t, &cur);
 	if (!fastipc_prio_same(&cur, &thread->prio_lent) ||
@@ -241,12 +257,72 @@ void fastipc_prio_restore(struct fastipc_thread *thread)
 		/* Changed explicitly while lent: that change wins. */
 		trace_fastipc_prio_restored(thread, &cur, &cur);
 		atomic_long_inc(&fastipc_counters[FASTIPC_COUNT_KEPT]);
-		return;
+		goto out;
 	}
 	if (!(t->flags & PF_EXITING))
 		fastipc_prio_apply(t, &thread->prio_base);
 	trace_fastipc_prio_restored(thread, &cur, &thread->prio_base);
 	atomic_long_inc(&fastipc_counters[FASTIPC_COUNT_RESTORES]);
+out:
+	mutex_unlock(&thread->prio_mutex);
+}
+
+/**
+ * fastipc_prio_withdraw() - back to its own priority, unless @thread still
+ *	serves a call whose caller waits for it.
+ * @thread: a thread (counted by the caller): the thread itself after it
+ *	answered, or the server of a call its caller gave up.
+ *
+ * Takes the thread's hand-off flag for the restore, as the rules above
+ * say; does nothing when it cannot (the flag's holder, the thread's own
+ * next look, or its exit restores it then).
+ *
+ * Context: process context, no fastipc lock held.
+ */
+void fastipc_prio_withdraw(struct fastipc_thread *thread)
+{
+	struct fastipc_peer *peer = thread->peer;
+	bool mine;
+
+	if (!READ_ONCE(thread->boosted))
+		return;
+	spin_lock(&peer->lock);
+	mine = !peer->dead && !thread->gone && !thread->handoff &&
+	       list_empty(&thread->idle_entry) &&
+	       !fastipc_serves_waited(thread);
+	if (mine)
+		thread->handoff = true;
+	spin_unlock(&peer->lock);
+	if (!mine)
+		return;
+	fastipc_prio_restore(thread);
+	spin_lock(&peer->lock);
+	thread->handoff = false;
+	spin_unlock(&peer->lock);
+	wake_up_all(&thread->handoff_wait);
+}
+
+/**
+ * fastipc_prio_withdraw_call() - the caller of call @id gave it up: the
+ *	thread serving it goes back to its own priority, unless it serves
+ *	another call still waited for (fastipc_prio_withdraw()).
+ * @to: the server's peer (counted by the caller).
+ * @id: the call's ID; the caller marked it given up before
+ *	(fastipc_txn_given_up()).
+ *
+ * Context: process context, no fastipc lock held.
+ */
+void fastipc_prio_withdraw_call(struct fastipc_peer *to, u64 id)
+{
+	struct fastipc_thread *t;
+
+	spin_lock(&to->lock);
+	t = fastipc_server_of(to, id);
+	spin_unlock(&to->lock);
+	if (!t)
+		return;
+	fastipc_prio_withdraw(t);
+	fastipc_thread_put(t);
 }
 
 /**

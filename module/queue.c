@@ -263,6 +263,69 @@ u64 fastipc_served_id(struct fastipc_thread *thread)
 	return 0;
 }
 
+/**
+ * fastipc_txn_given_up() - has the caller of a pending call stopped waiting?
+ * @t: a call on its server's pending list (the server's lock held).
+ *
+ * Timed out, cancelled (a ring call's command gone, or a synchronous call's
+ * stand-in answered), or its caller's peer dead.  The flags belong to the
+ * caller's locks: a hint that only ever turns from waited to given up, and
+ * that whoever gave the call up wrote before it looks.
+ *
+ * Return: true when nobody waits for its answer.
+ */
+bool fastipc_txn_given_up(const struct fastipc_txn *t)
+{
+	return READ_ONCE(t->timed_out) || READ_ONCE(t->from_peer->dead) ||
+	       (!t->depth && !READ_ONCE(t->ring_op));
+}
+
+/**
+ * fastipc_serves_waited() - does @thread serve a call its caller waits for?
+ * @thread: the thread, its peer's lock held.
+ */
+bool fastipc_serves_waited(struct fastipc_thread *thread)
+{
+	struct fastipc_txn *t;
+
+	lockdep_assert_held(&thread->peer->lock);
+	list_for_each_entry_reverse(t, &thread->peer->pending, pending_entry)
+		if (t->server == thread->serial && !fastipc_txn_given_up(t))
+			return true;
+	return false;
+}
+
+/**
+ * fastipc_server_of() - the thread serving call @id of @peer, counted.
+ * @peer: the server's peer, its lock held.
+ * @id: the call's ID (the innermost call of a chain sharing it).
+ *
+ * Return: the thread, or NULL when no thread holds the call (not taken
+ * yet, answered, or its thread gone).
+ */
+struct fastipc_thread *fastipc_server_of(struct fastipc_peer *peer, u64 id)
+{
+	struct fastipc_thread *t;
+	struct fastipc_txn *txn;
+	unsigned long index;
+	u64 serial = 0;
+
+	lockdep_assert_held(&peer->lock);
+	list_for_each_entry_reverse(txn, &peer->pending, pending_entry) {
+		if (txn->id == id) {
+			serial = txn->server;
+			break;
+		}
+	}
+	if (!serial)
+		return NULL;
+	xa_for_each(&peer->threads, index, t)
+		if (t->serial == serial && !t->gone &&
+		    kref_get_unless_zero(&t->kref))
+			return t;
+	return NULL;
+}
+
 static unsigned long fastipc_share_read(struct fastipc_peer *to,
 					unsigned long sender)
 {
@@ -356,9 +419,12 @@ void fastipc_oneway_recharge(struct fastipc_peer *to, struct fastipc_txn *txn)
 	fastipc_share_add(to, txn->from_peer->id, 1, txn->share_granules);
 }
 
-/* Deliver a numbered transaction; @nested: see fastipc_queue_txn(). */
+/*
+ * Deliver a numbered transaction; @chain: the ID of the transaction its
+ * sender serves, or 0 (see fastipc_queue_txn()).
+ */
 static __always_inline int __fastipc_queue_txn(struct fastipc_txn *txn,
-					       bool nested, u32 *reason)
+					       u64 chain, u32 *reason)
 {
 	struct fastipc_peer *to = txn->to;
 	struct fastipc_node *node = txn->node;
@@ -383,9 +449,9 @@ static __always_inline int __fastipc_queue_txn(struct fastipc_txn *txn,
 			return 0;
 		}
 		node->oneway_busy = true;
-	} else if (nested) {
-		/* Recursion: back to the thread waiting on this ID. */
-		target = fastipc_waiter_of(to, txn->id, txn->from);
+	} else if (chain) {
+		/* Recursion: back to the thread waiting on that chain. */
+		target = fastipc_waiter_of(to, chain, txn->from);
 		if (target) {
 			list_add_tail(&txn->work.entry, &target->todo);
 			fastipc_wake_thread(target);
@@ -418,21 +484,34 @@ refuse:
 int fastipc_queue_txn(struct fastipc_thread *thread, struct fastipc_txn *txn,
 		      ktime_t deadline, u32 *reason)
 {
-	return __fastipc_queue_txn(txn, fastipc_txn_begin(thread, txn, deadline),
-				   reason);
+	bool nested = fastipc_txn_begin(thread, txn, deadline);
+
+	return __fastipc_queue_txn(txn, nested ? txn->id : 0, reason);
 }
 
 /**
  * fastipc_queue_ring_txn() - deliver a call submitted through io_uring.
- * @txn: the call, numbered (fastipc_txn_new_id()) and linked to its
- *	command (uring.c); the caller loses it on success.
+ * @thread: the submitting thread.
+ * @txn: the call, numbered (fastipc_txn_new_id(): a ring call always has
+ *	its own ID) and linked to its command (uring.c); the caller loses it
+ *	on success.
  * @reason: out: &enum fastipc_reason when refused.
+ *
+ * A ring call made while @thread serves a transaction is nested as a
+ * synchronous one is: it goes to the target's thread blocked in a call of
+ * that transaction's chain, if any, which serves it under its own ID.
  *
  * Return: as fastipc_queue_txn().
  */
-int fastipc_queue_ring_txn(struct fastipc_txn *txn, u32 *reason)
+int fastipc_queue_ring_txn(struct fastipc_thread *thread,
+			   struct fastipc_txn *txn, u32 *reason)
 {
-	return __fastipc_queue_txn(txn, false, reason);
+	u64 chain;
+
+	spin_lock(&thread->peer->lock);
+	chain = fastipc_served_id(thread);
+	spin_unlock(&thread->peer->lock);
+	return __fastipc_queue_txn(txn, chain, reason);
 }
 
 /**
@@ -757,7 +836,7 @@ void fastipc_thread_unhand(struct fastipc_thread *thread)
 	spin_unlock(&peer->lock);
 	fastipc_work_abandon_list(peer, &dropped);
 	if (moved)
-		fastipc_prio_restore(thread);
+		fastipc_prio_withdraw(thread);
 }
 
 /*

@@ -134,6 +134,7 @@ struct fastipc_thread *fastipc_thread_get(struct fastipc_peer *peer)
 	INIT_LIST_HEAD(&thread->parked);
 	INIT_LIST_HEAD(&thread->idle_entry);
 	init_waitqueue_head(&thread->handoff_wait);
+	mutex_init(&thread->prio_mutex);
 
 	if (READ_ONCE(peer->dead)) {
 		/* A hint: a thread added after the death is released too. */

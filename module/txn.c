@@ -452,9 +452,6 @@ static __always_inline int __fastipc_txn_send(struct fastipc_thread *thread,
 	ret = fastipc_cmd_check_txn(cmd);
 	if (ret || cmd->txn_id)
 		return ret ? ret : -EINVAL;
-	/* A ring call has no thread waiting to time it out. */
-	if (op && cmd->flags & FASTIPC_TXN_DEADLINE)
-		return -EINVAL;
 	/*
 	 * A dead peer sends nothing: no answer could reach it.  A hint; a
 	 * death after it drops the answer (fastipc_queue_reply()).
@@ -519,7 +516,7 @@ static __always_inline int __fastipc_txn_send(struct fastipc_thread *thread,
 		/* Its own ID, and its command parked before anyone answers. */
 		txn->id = fastipc_txn_new_id();
 		trace_fastipc_txn_sent(txn, thread);
-		fastipc_uring_link(op, txn);
+		fastipc_uring_link(op, txn, deadline);
 	}
 	if (area_err) {
 		/* A call that cannot be delivered: its answer says why. */
@@ -530,7 +527,7 @@ static __always_inline int __fastipc_txn_send(struct fastipc_thread *thread,
 	}
 
 	if (op)
-		ret = fastipc_queue_ring_txn(txn, reason);
+		ret = fastipc_queue_ring_txn(thread, txn, reason);
 	else
 		ret = fastipc_queue_txn(thread, txn, deadline, reason);
 	if (!ret)
@@ -578,23 +575,6 @@ int fastipc_txn_send_ring(struct fastipc_thread *thread,
 	return __fastipc_txn_send(thread, cmd, false, op, reason);
 }
 
-/*
- * @thread answered a call (already off the pending list): back to its own
- * priority if it serves no other, before the caller can see the answer.
- */
-static void fastipc_txn_served(struct fastipc_thread *thread)
-{
-	u64 id;
-
-	if (!thread->boosted)
-		return;
-	spin_lock(&thread->peer->lock);
-	id = fastipc_served_id(thread);
-	spin_unlock(&thread->peer->lock);
-	if (!id)
-		fastipc_prio_restore(thread);
-}
-
 /**
  * fastipc_txn_reply() - REPLY or REPLY_ERROR command.
  * @thread: the replying thread.
@@ -623,7 +603,7 @@ int fastipc_txn_reply(struct fastipc_thread *thread,
 	if (!txn)
 		return -EPROTO;
 	if (error) {
-		fastipc_txn_served(thread);
+		fastipc_prio_withdraw(thread);
 		trace_fastipc_txn_replied(txn, thread, cmd->code, true);
 		fastipc_txn_fail(txn, FASTIPC_RET_FAILED_REPLY,
 				 FASTIPC_REASON_REPLIED_ERROR, cmd->code);
@@ -640,7 +620,8 @@ int fastipc_txn_reply(struct fastipc_thread *thread,
 		fastipc_pending_unclaim(thread->peer, txn);
 		return ret;
 	}
-	fastipc_txn_served(thread);
+	/* Back to our own priority before the caller can see the answer. */
+	fastipc_prio_withdraw(thread);
 	/*
 	 * The caller's peer died (-EPIPE): the empty reply is dropped by
 	 * fastipc_queue_reply(), which ends the caller's wait; not an error.

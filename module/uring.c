@@ -57,10 +57,22 @@
  *     and task and cancels, ECANCELED, those whose ring is dying or whose
  *     task exits or cancels its requests (exec), as ublk did.  It walks
  *     the peers (stats.c) and takes each peer's lock in turn.
- *  7. Flood limit: a peer has at most max_oneway ops (ENOSPC, reason
- *     UNANSWERED), as many as one-ways it may leave queued.  Every walk
+ *  7. Flood limit: a peer has at most max_oneway ops and given-up calls
+ *     together (ENOSPC, reason UNANSWERED), as many as one-ways it may
+ *     leave queued.  A call given up (cancelled, timed out, its submitter
+ *     dead) lives on in its server: it counts in peer->ring_given_up from
+ *     its unparking to its answer, both under poll_wait.lock.  Every walk
  *     of ring_ops is thus bounded; the death walk goes by batches.
+ *  8. Deadlines.  A call with FASTIPC_TXN_DEADLINE arms @timer when it is
+ *     parked; the timer (hard interrupt context, so only poll_wait.lock)
+ *     unparks it like a cancel, ETIMEDOUT with reason TIMED_OUT.  Whoever
+ *     frees an op cancels its timer first, outside the lock: the callback
+ *     finds the op unparked, or completes it, never a freed one.
+ *  9. A call given up withdraws the priority it lent its server's thread
+ *     (prio.c) when its op is freed, in process context: @to and @id say
+ *     which call.
  */
+#include <linux/hrtimer.h>
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
@@ -80,10 +92,13 @@
  * @txn: CALL: the call while parked, then the answered call when its
  *	answer unparked the op, else NULL; poll_wait.lock, then the owner's.
  * @id: CALL: the transaction ID; const once parked.
+ * @to: CALL: the peer of its server (counted), once parked; const then.
+ * @timer: CALL with a deadline: ends it then (rule 8).
  * @urec: where the record goes; const.
  * @res: a cancelled op: its negative errno; set by the unparker.
  * @reason: a cancelled call: the reason its record says, or 0 for none.
  * @recv: RECV, not CALL; const.
+ * @timed: @timer is armed (or ran); const once parked.
  * @parked: on @entry in ring_ops; poll_wait.lock.
  */
 struct fastipc_uop {
@@ -93,10 +108,13 @@ struct fastipc_uop {
 	struct fastipc_peer *peer;
 	struct fastipc_txn *txn;
 	u64 id;
+	struct fastipc_peer *to;
+	struct hrtimer timer;
 	struct fastipc_ret __user *urec;
 	int res;
 	u32 reason;
 	bool recv;
+	bool timed;
 	bool parked;
 };
 
@@ -131,7 +149,8 @@ static struct fastipc_uop *fastipc_uop_alloc(struct fastipc_peer *peer,
 	if (!op)
 		return ERR_PTR(-ENOMEM);
 	spin_lock_irqsave(&peer->poll_wait.lock, flags);
-	full = peer->ring_nr >= READ_ONCE(fastipc_max_oneway);
+	full = peer->ring_nr + peer->ring_given_up >=
+	       READ_ONCE(fastipc_max_oneway);
 	if (!full)
 		peer->ring_nr++;
 	spin_unlock_irqrestore(&peer->poll_wait.lock, flags);
@@ -153,11 +172,23 @@ static struct fastipc_uop *fastipc_uop_alloc(struct fastipc_peer *peer,
 	return op;
 }
 
+/*
+ * Free an op nobody else can reach any more (rule 2).  A call given up
+ * (@res set) withdraws what it lent its server (rule 9).
+ * Context: process context, no fastipc lock held.
+ */
 static void fastipc_uop_free(struct fastipc_uop *op)
 {
 	struct fastipc_peer *peer = op->peer;
 	unsigned long flags;
 
+	if (op->timed)
+		hrtimer_cancel(&op->timer);
+	if (op->to) {
+		if (op->res)
+			fastipc_prio_withdraw_call(op->to, op->id);
+		fastipc_peer_put(op->to);
+	}
 	spin_lock_irqsave(&peer->poll_wait.lock, flags);
 	peer->ring_nr--;
 	spin_unlock_irqrestore(&peer->poll_wait.lock, flags);
@@ -199,23 +230,54 @@ static bool fastipc_uop_cancel_locked(struct fastipc_uop *op, int res,
 	if (op->txn) {
 		op->txn->ring_op = NULL;
 		op->txn = NULL;
+		op->peer->ring_given_up++;	/* till its answer (rule 7) */
 	}
 	op->res = res;
 	op->reason = reason;
 	return true;
 }
 
+static void fastipc_uop_task(struct io_uring_cmd *ioucmd,
+			     unsigned int issue_flags);
+
+/* Rule 8: the deadline of a parked call passed.  Hard interrupt context. */
+static enum hrtimer_restart fastipc_ucall_expire(struct hrtimer *timer)
+{
+	struct fastipc_uop *op = container_of(timer, struct fastipc_uop, timer);
+	unsigned long flags;
+	bool mine;
+
+	spin_lock_irqsave(&op->peer->poll_wait.lock, flags);
+	mine = fastipc_uop_cancel_locked(op, -ETIMEDOUT,
+					 FASTIPC_REASON_TIMED_OUT);
+	spin_unlock_irqrestore(&op->peer->poll_wait.lock, flags);
+	if (mine) {
+		fastipc_count(FASTIPC_COUNT_TIMEOUTS);
+		io_uring_cmd_complete_in_task(op->ioucmd, fastipc_uop_task);
+	}
+	return HRTIMER_NORESTART;
+}
+
 /**
  * fastipc_uring_link() - park the command of a ring call before it is sent.
  * @op: the command, from fastipc_uring_exec().
  * @txn: the call, numbered, not yet visible to its server.
+ * @deadline: its CLOCK_MONOTONIC deadline, or 0 for none.
  */
-void fastipc_uring_link(struct fastipc_uop *op, struct fastipc_txn *txn)
+void fastipc_uring_link(struct fastipc_uop *op, struct fastipc_txn *txn,
+			ktime_t deadline)
 {
 	struct fastipc_peer *peer = op->peer;
 	unsigned long flags;
 
 	op->id = txn->id;
+	kref_get(&txn->to->kref);
+	op->to = txn->to;
+	if (deadline) {
+		hrtimer_init(&op->timer, CLOCK_MONOTONIC, HRTIMER_MODE_ABS);
+		op->timer.function = fastipc_ucall_expire;
+		op->timed = true;
+	}
 	/* Its ID, for FASTIPC_IOC_CANCEL; a fault only loses that. */
 	if (put_user(0, &op->urec->op) || put_user(op->id, &op->urec->txn_id))
 		pr_debug("fastipc: ring call %llu: record not writable\n",
@@ -225,6 +287,8 @@ void fastipc_uring_link(struct fastipc_uop *op, struct fastipc_txn *txn)
 	txn->ring_op = op;
 	fastipc_uop_park(op);
 	spin_unlock_irqrestore(&peer->poll_wait.lock, flags);
+	if (deadline)
+		hrtimer_start(&op->timer, deadline, HRTIMER_MODE_ABS);
 	fastipc_uring_monitor_start();
 }
 
@@ -282,7 +346,7 @@ static int fastipc_ucall_deliver(struct fastipc_uop *op,
 	return rec.op;
 }
 
-/* The record of a call cancelled by FASTIPC_IOC_CANCEL. */
+/* The record of a call cancelled (FASTIPC_IOC_CANCEL) or timed out. */
 static int fastipc_ucall_cancelled(struct fastipc_uop *op, u64 *res2)
 {
 	struct fastipc_ret rec;
@@ -398,6 +462,8 @@ void fastipc_uring_reply(struct fastipc_txn *txn)
 	if (op) {
 		txn->ring_op = NULL;
 		fastipc_uop_unpark(op);	/* op->txn is @txn: the op's now */
+	} else {
+		peer->ring_given_up--;	/* rule 7 */
 	}
 	spin_unlock_irqrestore(&peer->poll_wait.lock, flags);
 	if (op) {
@@ -667,6 +733,17 @@ static int fastipc_uring_recv(struct fastipc_peer *peer,
 	return -EIOCBQUEUED;
 }
 
+/* FASTIPC_URING_CANCEL: FASTIPC_IOC_CANCEL of a transaction ID. */
+static int fastipc_uring_cancel_op(struct fastipc_peer *peer,
+				   const struct fastipc_uring_cmd *uc)
+{
+	struct fastipc_cancel arg = { .txn_id = uc->cmd };
+
+	if (uc->ret)
+		return -EINVAL;
+	return fastipc_cancel(peer, &arg);
+}
+
 /**
  * fastipc_uring_cmd() - file_operations.uring_cmd of the device.
  * @ioucmd: the command; its payload is a &struct fastipc_uring_cmd.
@@ -699,6 +776,8 @@ int fastipc_uring_cmd(struct io_uring_cmd *ioucmd, unsigned int issue_flags)
 		return fastipc_uring_exec(peer, ioucmd, &uc, issue_flags);
 	case FASTIPC_URING_RECV:
 		return fastipc_uring_recv(peer, ioucmd, &uc, issue_flags);
+	case FASTIPC_URING_CANCEL:
+		return fastipc_uring_cancel_op(peer, &uc);
 	}
 	return -EOPNOTSUPP;
 }

@@ -87,6 +87,13 @@
 #define FASTIPC_FEAT_CANCEL	_BITULL(7)
 
 /**
+ * FASTIPC_FEAT_URING_DEADLINE - ring calls take %FASTIPC_TXN_DEADLINE;
+ * %FASTIPC_URING_CANCEL cancels a call from the ring; a call given up
+ * (cancelled, timed out) withdraws the priority it lent its server.
+ */
+#define FASTIPC_FEAT_URING_DEADLINE	_BITULL(8)
+
+/**
  * struct fastipc_version - answer of %FASTIPC_IOC_VERSION.
  * @abi: %FASTIPC_ABI_VERSION of the running module.
  * @major: module release, major number.
@@ -498,19 +505,21 @@ struct fastipc_cancel {
  * a peer's fd (the 16 bytes of sqe->cmd: no %IORING_SETUP_SQE128 needed).
  * @cmd: %FASTIPC_URING_CMD: user pointer to one &struct fastipc_cmd, the
  *	command description WRITE_READ takes (CALL, SEND, REPLY or
- *	REPLY_ERROR; no %FASTIPC_TXN_DEADLINE).  It and everything it points
- *	to (payload, iovecs, handles, fds) are read during the submission
- *	and may be reused once io_uring_submit() returned.
+ *	REPLY_ERROR; a CALL's %FASTIPC_TXN_DEADLINE with
+ *	%FASTIPC_FEAT_URING_DEADLINE).  It and everything it points to
+ *	(payload, iovecs, handles, fds) are read during the submission and
+ *	may be reused once io_uring_submit() returned.
  *	%FASTIPC_URING_RECV: must be zero.
+ *	%FASTIPC_URING_CANCEL: the transaction ID to cancel.
  * @ret: user pointer, 8-byte aligned, to one &struct fastipc_ret that the
  *	completion fills: a CALL's answer, RECV's record.  It must stay
  *	valid until the CQE is reaped.  A CALL's transaction ID is written
  *	to its @txn_id (and zero to its @op) during the submission, for
  *	%FASTIPC_IOC_CANCEL.  Zero for SEND, REPLY, REPLY_ERROR.
  *
- * sqe->cmd_op is %FASTIPC_URING_CMD or %FASTIPC_URING_RECV, sqe->fd the
- * peer's fd (only its opener may submit), sqe->user_data the caller's.
- * The CQE:
+ * sqe->cmd_op is %FASTIPC_URING_CMD, %FASTIPC_URING_RECV or
+ * %FASTIPC_URING_CANCEL, sqe->fd the peer's fd (only its opener may
+ * submit), sqe->user_data the caller's.  The CQE:
  *
  * - res < 0: -errno, no record written: the SQE or the command was
  *   refused with nothing done (EINVAL, EFAULT, ENOENT, EPERM, EBUSY,
@@ -521,7 +530,7 @@ struct fastipc_cancel {
  *   With %IORING_SETUP_CQE32, big_cqe[0] holds &enum fastipc_reason where
  *   the errno alone is ambiguous (a refused SEND), as
  *   &fastipc_write_read.reason does.
- * - SEND, REPLY, REPLY_ERROR: res 0, done at once (no record).
+ * - SEND, REPLY, REPLY_ERROR, CANCEL: res 0, done at once (no record).
  * - CALL: res is the &enum fastipc_ret_op of the answer written at @ret:
  *   %FASTIPC_RET_REPLY, %FASTIPC_RET_DEAD_REPLY or
  *   %FASTIPC_RET_FAILED_REPLY, exactly as WRITE_READ would have read it.
@@ -557,6 +566,14 @@ struct fastipc_uring_cmd {
  * &fastipc_uring_cmd.ret.  Submit one per record expected.
  */
 #define FASTIPC_URING_RECV	_IOR(FASTIPC_IOC_MAGIC, 0x21, struct fastipc_uring_cmd)
+
+/**
+ * FASTIPC_URING_CANCEL - sqe->cmd_op: cancel the peer's call whose
+ * transaction ID is &fastipc_uring_cmd.cmd (&fastipc_uring_cmd.ret zero),
+ * as %FASTIPC_IOC_CANCEL does; completes at once, res 0 or -%ENOENT.
+ * %FASTIPC_FEAT_URING_DEADLINE.
+ */
+#define FASTIPC_URING_CANCEL	_IOW(FASTIPC_IOC_MAGIC, 0x22, struct fastipc_uring_cmd)
 
 /**
  * FASTIPC_URING_INLINE - in a REPLY's big_cqe[0] bits 63..32: the payload
