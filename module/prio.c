@@ -28,9 +28,10 @@
  * Who touches a thread's priority fields: the thread itself, or whoever
  * holds its hand-off flag (queue.c, rule 4): a sender raising it before it
  * wakes, or a withdrawal.  A withdrawal takes the flag only from a thread
- * of a live peer that is not idle, gone or already handed a call, and that
- * serves no waited call, all under the peer's lock: the thread then takes
- * no work (and so raises itself for none) until the flag is cleared.
+ * of a live peer that is not idle (an idle thread is woken to restore
+ * itself), gone or already handed a call, and that serves no waited call,
+ * all under the peer's lock: the thread then takes no work (and so raises
+ * itself for none) until the flag is cleared.
  * Restores may still meet (the thread's own on its way out, a withdrawal):
  * thread->prio_mutex serialises them, and the second finds nothing to do.
  *
@@ -274,8 +275,9 @@ out:
  *	answered, or the server of a call its caller gave up.
  *
  * Takes the thread's hand-off flag for the restore, as the rules above
- * say; does nothing when it cannot (the flag's holder, the thread's own
- * next look, or its exit restores it then).
+ * say; a thread asleep for work is woken instead, to restore itself before
+ * it sleeps again (deliver.c).  Does nothing when the flag is held (its
+ * holder, the thread's next look for work, or its exit restores it).
  *
  * Context: process context, no fastipc lock held.
  */
@@ -288,8 +290,13 @@ void fastipc_prio_withdraw(struct fastipc_thread *thread)
 		return;
 	spin_lock(&peer->lock);
 	mine = !peer->dead && !thread->gone && !thread->handoff &&
-	       list_empty(&thread->idle_entry) &&
 	       !fastipc_serves_waited(thread);
+	if (mine && !list_empty(&thread->idle_entry)) {
+		/* Asleep for work: it restores itself when it looks again. */
+		list_del_init(&thread->idle_entry);
+		fastipc_thread_wake(thread);
+		mine = false;
+	}
 	if (mine)
 		thread->handoff = true;
 	spin_unlock(&peer->lock);

@@ -9,6 +9,7 @@
 #define _GNU_SOURCE
 #include <pthread.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <liburing.h>
 
@@ -960,6 +961,400 @@ TEST_F_TIMEOUT(ur, sync_cancel_races_reply_10k, 600)
 	pthread_join(t, NULL);
 	EXPECT_EQ(0, x.fail);
 	TH_LOG("cancel won %d, reply won %d", won_cancel, won_reply);
+}
+
+/* ---- deadlines, the ring's own cancel, priority given back -------------- */
+
+static struct fastipc_cmd call_dl(__u32 h, __u64 code, __u64 deadline)
+{
+	struct fastipc_cmd c = fipc_cmd_call(h, code, "d", 1);
+
+	c.flags = FASTIPC_TXN_DEADLINE;
+	c.arg = deadline;
+	return c;
+}
+
+static __u64 ms_from_now(unsigned int ms)
+{
+	return fipc_now_ns() + (__u64)ms * 1000000ULL;
+}
+
+static int nice_of(pid_t tid)
+{
+	errno = 0;
+	return getpriority(PRIO_PROCESS, tid);
+}
+
+TEST_F(ur, ring_call_deadline)
+{
+	struct fastipc_cmd cmd = call_dl(self->h, 9, ms_from_now(300));
+	struct fastipc_version v;
+	struct fastipc_ret r, sr;
+	__u64 ud, res2, id;
+	int res;
+
+	ASSERT_EQ(0, ioctl(self->c.fd, FASTIPC_IOC_VERSION, &v));
+	ASSERT_TRUE(v.features & FASTIPC_FEAT_URING_DEADLINE);
+	ASSERT_EQ(0, submit_fipc(&self->ring, self->c.fd, FASTIPC_URING_CMD,
+				 &cmd, &r, 7));
+	id = r.txn_id;
+	ASSERT_EQ(0, fipc_read_one(self->s.fd, FASTIPC_WR_NONBLOCK, &sr, NULL));
+	EXPECT_EQ(id, sr.txn_id);
+	EXPECT_FALSE(cqe_within(&self->ring, 20));
+	EXPECT_EQ(0, txn_waited(self->s.fd, id));
+	/* The server holds it past its deadline: ETIMEDOUT, once. */
+	ASSERT_EQ(0, reap(&self->ring, &ud, &res, &res2));
+	EXPECT_EQ(7, ud);
+	EXPECT_EQ(FASTIPC_RET_FAILED_REPLY, res);
+	EXPECT_EQ((__u64)FASTIPC_REASON_TIMED_OUT << 32 | ETIMEDOUT, res2);
+	EXPECT_EQ(FASTIPC_RET_FAILED_REPLY, r.op);
+	EXPECT_EQ(ETIMEDOUT, r.code);
+	EXPECT_EQ(FASTIPC_REASON_TIMED_OUT, r.reason);
+	EXPECT_EQ(id, r.txn_id);
+	EXPECT_EQ(-ECANCELED, txn_waited(self->s.fd, id));
+	EXPECT_EQ(-ENOENT, cancel_id(self->c.fd, id));
+	EXPECT_EQ(0, fipc_write1(self->s.fd, fipc_cmd_reply(id, 1, "late", 4)));
+	EXPECT_FALSE(cqe_within(&self->ring, 50));
+
+	/* Answered in time: its answer, and nothing when the deadline passes. */
+	cmd = call_dl(self->h, 10, ms_from_now(300));
+	ASSERT_EQ(0, submit_fipc(&self->ring, self->c.fd, FASTIPC_URING_CMD,
+				 &cmd, &r, 8));
+	ASSERT_EQ(0, fipc_read_one(self->s.fd, FASTIPC_WR_NONBLOCK, &sr, NULL));
+	EXPECT_EQ(0, fipc_write1(self->s.fd,
+				 fipc_cmd_reply(sr.txn_id, 11, "ok", 2)));
+	ASSERT_EQ(0, reap(&self->ring, &ud, &res, &res2));
+	EXPECT_EQ(8, ud);
+	EXPECT_EQ(FASTIPC_RET_REPLY, res);
+	EXPECT_EQ(11, r.code);
+	EXPECT_FALSE(cqe_within(&self->ring, 500));
+
+	/* A deadline that passed already (0 is one): ETIMEDOUT at once. */
+	cmd = call_dl(self->h, 12, 0);
+	ASSERT_EQ(0, submit_fipc(&self->ring, self->c.fd, FASTIPC_URING_CMD,
+				 &cmd, &r, 9));
+	ASSERT_EQ(0, reap(&self->ring, &ud, &res, &res2));
+	EXPECT_EQ(9, ud);
+	EXPECT_EQ(FASTIPC_RET_FAILED_REPLY, res);
+	EXPECT_EQ(ETIMEDOUT, r.code);
+	/* The server still gets it, given up; its answer is dropped. */
+	ASSERT_EQ(0, fipc_read_one(self->s.fd, FASTIPC_WR_NONBLOCK, &sr, NULL));
+	EXPECT_EQ(r.txn_id, sr.txn_id);
+	EXPECT_EQ(-ECANCELED, txn_waited(self->s.fd, sr.txn_id));
+	EXPECT_EQ(0, fipc_write1(self->s.fd,
+				 fipc_cmd_reply(sr.txn_id, 1, NULL, 0)));
+	EXPECT_FALSE(cqe_within(&self->ring, 50));
+}
+
+/* FASTIPC_URING_CANCEL: the event loop cancels from its ring. */
+TEST_F(ur, cancel_from_the_ring)
+{
+	struct fastipc_cmd cmd = fipc_cmd_call(self->h, 9, "c", 1);
+	struct fastipc_ret r, sr;
+	__u64 ud, res2, id;
+	int res, i, got = 0;
+
+	ASSERT_EQ(0, submit_fipc(&self->ring, self->c.fd, FASTIPC_URING_CMD,
+				 &cmd, &r, 1));
+	id = r.txn_id;
+	ASSERT_EQ(0, fipc_read_one(self->s.fd, FASTIPC_WR_NONBLOCK, &sr, NULL));
+	/* Bad cancels change nothing. */
+	ASSERT_EQ(0, submit_fipc(&self->ring, self->c.fd, FASTIPC_URING_CANCEL,
+				 (void *)(uintptr_t)id, &r, 2));
+	ASSERT_EQ(0, reap(&self->ring, &ud, &res, &res2));
+	EXPECT_EQ(2, ud);
+	EXPECT_EQ(-EINVAL, res);
+	ASSERT_EQ(0, submit_fipc(&self->ring, self->c.fd, FASTIPC_URING_CANCEL,
+				 (void *)(uintptr_t)(id + 1000), NULL, 3));
+	ASSERT_EQ(0, reap(&self->ring, &ud, &res, &res2));
+	EXPECT_EQ(3, ud);
+	EXPECT_EQ(-ENOENT, res);
+	EXPECT_EQ(0, txn_waited(self->s.fd, id));
+	/* The real one: two completions, the cancel's and the call's. */
+	ASSERT_EQ(0, submit_fipc(&self->ring, self->c.fd, FASTIPC_URING_CANCEL,
+				 (void *)(uintptr_t)id, NULL, 4));
+	for (i = 0; i < 2; i++) {
+		ASSERT_EQ(0, reap(&self->ring, &ud, &res, &res2));
+		if (ud == 4) {
+			EXPECT_EQ(0, res);
+			got |= 1;
+		} else {
+			EXPECT_EQ(1, ud);
+			EXPECT_EQ(FASTIPC_RET_FAILED_REPLY, res);
+			EXPECT_EQ((__u64)FASTIPC_REASON_CANCELLED << 32 |
+				  ECANCELED, res2);
+			got |= 2;
+		}
+	}
+	EXPECT_EQ(3, got);
+	EXPECT_EQ(-ECANCELED, txn_waited(self->s.fd, id));
+	EXPECT_FALSE(cqe_within(&self->ring, 50));
+}
+
+/*
+ * IORING_OP_ASYNC_CANCEL reaches no driver command on 6.1 or 6.12 (io_uring
+ * cancels io-wq work, polls, timeouts, waitid and futex requests only): it
+ * finds nothing, and the call goes on, to be cancelled by FASTIPC.
+ */
+TEST_F(ur, async_cancel_finds_no_fastipc_command)
+{
+	struct fastipc_cmd cmd = fipc_cmd_call(self->h, 9, "c", 1);
+	struct io_uring_sqe *sqe;
+	struct fastipc_ret r, sr;
+	__u64 ud, res2;
+	int res;
+
+	ASSERT_EQ(0, submit_fipc(&self->ring, self->c.fd, FASTIPC_URING_CMD,
+				 &cmd, &r, 77));
+	ASSERT_EQ(0, fipc_read_one(self->s.fd, FASTIPC_WR_NONBLOCK, &sr, NULL));
+	sqe = io_uring_get_sqe(&self->ring);
+	ASSERT_NE(NULL, sqe);
+	io_uring_prep_cancel64(sqe, 77, 0);
+	sqe->user_data = 78;
+	ASSERT_EQ(1, io_uring_submit(&self->ring));
+	ASSERT_EQ(0, reap(&self->ring, &ud, &res, &res2));
+	EXPECT_EQ(78, ud);
+	EXPECT_EQ(-ENOENT, res);
+	EXPECT_EQ(0, txn_waited(self->s.fd, sr.txn_id));
+	EXPECT_EQ(0, cancel_id(self->c.fd, sr.txn_id));
+	ASSERT_EQ(0, reap(&self->ring, &ud, &res, &res2));
+	EXPECT_EQ(77, ud);
+	EXPECT_EQ(FASTIPC_RET_FAILED_REPLY, res);
+}
+
+/*
+ * Defect: a cancelled ring call lives on in its server, and its op was
+ * freed at once: submit, cancel, again, and a server that never reads
+ * held any number of calls.  Calls given up count against the peer's
+ * max_oneway until answered (ENOSPC, reason UNANSWERED), as timed-out
+ * synchronous ones do.
+ */
+TEST_F(ur, given_up_ring_calls_are_bounded)
+{
+	long max = fipc_param_get("max_oneway");
+	struct fastipc_cmd cmd = fipc_cmd_call(self->h, 9, "g", 1);
+	struct fastipc_ret r;
+	__u64 ud, res2;
+	long i;
+	int res = 0;
+
+	ASSERT_LT(0, max);
+	for (i = 0; i < 2 * max; i++) {
+		struct io_uring_cqe *cqe;
+
+		ASSERT_EQ(0, submit_fipc(&self->ring, self->c.fd,
+					 FASTIPC_URING_CMD, &cmd, &r, i));
+		/* Refused during its submission: its CQE is there. */
+		if (!io_uring_peek_cqe(&self->ring, &cqe)) {
+			EXPECT_EQ(i, cqe->user_data);
+			res = cqe->res;
+			res2 = cqe->big_cqe[0];
+			io_uring_cqe_seen(&self->ring, cqe);
+			break;
+		}
+		ASSERT_EQ(0, cancel_id(self->c.fd, r.txn_id));
+		ASSERT_EQ(0, reap(&self->ring, &ud, &res, &res2));
+		ASSERT_EQ(FASTIPC_RET_FAILED_REPLY, res);
+	}
+	EXPECT_EQ(max, i);
+	EXPECT_EQ(-ENOSPC, res);
+	EXPECT_EQ(FASTIPC_REASON_UNANSWERED, res2);
+	/* The server dies: its calls are answered (dropped), room again. */
+	fipc_peer_close(&self->s);
+	cmd = fipc_cmd_call(self->h, 9, "g", 1);
+	ASSERT_EQ(0, submit_fipc(&self->ring, self->c.fd, FASTIPC_URING_CMD,
+				 &cmd, &r, 1));
+	ASSERT_EQ(0, reap(&self->ring, &ud, &res, &res2));
+	EXPECT_EQ(FASTIPC_RET_DEAD_REPLY, res);
+}
+
+/*
+ * A caller that gives its call up (cancel, deadline) no longer lends the
+ * thread serving it its priority: the thread is back to its own at once,
+ * unless it serves another call still waited for.
+ */
+TEST_F(ur, given_up_ring_call_withdraws_the_priority_it_lent)
+{
+	pid_t me = fipc_gettid();
+	struct fastipc_cmd cmd = fipc_cmd_call(self->h, 9, "p", 1);
+	struct fastipc_ret r, sr;
+	__u64 ud, res2;
+	int res, round;
+
+	if (setpriority(PRIO_PROCESS, me, -5))
+		SKIP(return, "lending nice -5 needs CAP_SYS_NICE");
+	ASSERT_EQ(0, setpriority(PRIO_PROCESS, me, 0));
+	for (round = 0; round < 2; round++) {
+		/* Submitted at nice -5, served by this very thread at 0. */
+		cmd = round ? call_dl(self->h, 9, ms_from_now(300)) :
+			      fipc_cmd_call(self->h, 9, "p", 1);
+		ASSERT_EQ(0, setpriority(PRIO_PROCESS, me, -5));
+		ASSERT_EQ(0, submit_fipc(&self->ring, self->c.fd,
+					 FASTIPC_URING_CMD, &cmd, &r, round));
+		ASSERT_EQ(0, setpriority(PRIO_PROCESS, me, 0));
+		ASSERT_EQ(0, fipc_read_one(self->s.fd, FASTIPC_WR_NONBLOCK,
+					   &sr, NULL));
+		EXPECT_EQ(-5, nice_of(me));
+		if (!round)
+			EXPECT_EQ(0, cancel_id(self->c.fd, sr.txn_id));
+		ASSERT_EQ(0, reap(&self->ring, &ud, &res, &res2));
+		EXPECT_EQ(FASTIPC_RET_FAILED_REPLY, res);
+		EXPECT_EQ(round ? ETIMEDOUT : ECANCELED, r.code);
+		EXPECT_EQ(0, nice_of(me));
+		EXPECT_EQ(0, fipc_write1(self->s.fd,
+					 fipc_cmd_reply(sr.txn_id, 1, NULL, 0)));
+		EXPECT_EQ(0, nice_of(me));
+	}
+}
+
+/* A thread calling at a nice value, with a deadline or not. */
+struct nice_caller {
+	int fd;
+	__u32 h;
+	int nice;
+	__u64 deadline;
+	pid_t tid;
+	int started;
+	int ret;
+	struct fastipc_ret r;
+	pthread_t t;
+};
+
+static void *nice_caller_main(void *arg)
+{
+	struct nice_caller *nc = arg;
+	struct fastipc_cmd c = nc->deadline ? call_dl(nc->h, 11, nc->deadline) :
+			       fipc_cmd_call(nc->h, 11, "n", 1);
+
+	nc->tid = fipc_gettid();
+	nc->ret = setpriority(PRIO_PROCESS, nc->tid, nc->nice) ? -errno : 0;
+	__atomic_store_n(&nc->started, 1, __ATOMIC_RELEASE);
+	if (!nc->ret)
+		nc->ret = fipc_transact(nc->fd, &c, 1, &nc->r);
+	return NULL;
+}
+
+static int nice_caller_start(struct nice_caller *nc, int fd, __u32 h,
+			     int nice, __u64 deadline)
+{
+	memset(nc, 0, sizeof(*nc));
+	nc->fd = fd;
+	nc->h = h;
+	nc->nice = nice;
+	nc->deadline = deadline;
+	return pthread_create(&nc->t, NULL, nice_caller_main, nc);
+}
+
+TEST_F(ur, given_up_sync_call_withdraws_the_priority_it_lent)
+{
+	pid_t me = fipc_gettid();
+	struct nice_caller a, b, c;
+	struct fastipc_ret ra, rb, rc;
+
+	if (setpriority(PRIO_PROCESS, me, -5))
+		SKIP(return, "lending nice -5 needs CAP_SYS_NICE");
+	ASSERT_EQ(0, setpriority(PRIO_PROCESS, me, 0));
+	/* Two calls at -5 served by this thread; one is cancelled. */
+	ASSERT_EQ(0, nice_caller_start(&a, self->c.fd, self->h, -5, 0));
+	ASSERT_EQ(0, fipc_read_one(self->s.fd, 0, &ra, NULL));
+	ASSERT_EQ(0, nice_caller_start(&b, self->c.fd, self->h, -5, 0));
+	ASSERT_EQ(0, fipc_read_one(self->s.fd, 0, &rb, NULL));
+	EXPECT_EQ(-5, nice_of(me));
+	ASSERT_EQ(0, fipc_wait_sleeping(a.tid));
+	EXPECT_EQ(0, cancel_tid(self->c.fd, a.tid));
+	pthread_join(a.t, NULL);
+	EXPECT_EQ(0, a.ret);
+	EXPECT_EQ(ECANCELED, a.r.code);
+	/* The other still waits: what it lends stays. */
+	EXPECT_EQ(-5, nice_of(me));
+	/* Answered, it leaves only a call given up: back to our own. */
+	EXPECT_EQ(0, fipc_write1(self->s.fd,
+				 fipc_cmd_reply(rb.txn_id, 1, NULL, 0)));
+	EXPECT_EQ(0, nice_of(me));
+	pthread_join(b.t, NULL);
+	EXPECT_EQ(0, b.ret);
+	EXPECT_EQ(FASTIPC_RET_REPLY, b.r.op);
+	EXPECT_EQ(0, fipc_write1(self->s.fd,
+				 fipc_cmd_reply(ra.txn_id, 1, NULL, 0)));
+
+	/* A call whose deadline passes while this thread serves it. */
+	ASSERT_EQ(0, nice_caller_start(&c, self->c.fd, self->h, -5,
+				       ms_from_now(300)));
+	ASSERT_EQ(0, fipc_read_one(self->s.fd, 0, &rc, NULL));
+	EXPECT_EQ(-5, nice_of(me));
+	pthread_join(c.t, NULL);
+	EXPECT_EQ(0, c.ret);
+	EXPECT_EQ(ETIMEDOUT, c.r.code);
+	EXPECT_EQ(0, nice_of(me));
+	EXPECT_EQ(0, fipc_write1(self->s.fd,
+				 fipc_cmd_reply(rc.txn_id, 1, NULL, 0)));
+	EXPECT_EQ(0, nice_of(me));
+}
+
+/* A thread of c blocked in a call to s, serving what s sends back. */
+struct nested_caller {
+	int fd;
+	__u32 h;
+	pid_t tid;
+	int ret;
+	int served;
+	__u64 served_id;
+	struct fastipc_ret r;
+	pthread_t t;
+};
+
+static void *nested_caller_main(void *arg)
+{
+	struct nested_caller *n = arg;
+	struct fastipc_cmd c = fipc_cmd_call(n->h, 20, "x", 1);
+
+	n->tid = fipc_gettid();
+	n->ret = fipc_transact(n->fd, &c, 1, &n->r);
+	while (!n->ret && n->r.op == FASTIPC_RET_TRANSACTION) {
+		n->served++;
+		n->served_id = n->r.txn_id;
+		c = fipc_cmd_reply(n->r.txn_id, n->r.code + 1, "y", 1);
+		n->ret = fipc_transact(n->fd, &c, 1, &n->r);
+	}
+	return NULL;
+}
+
+/*
+ * Defect: a ring call made while serving a call went to its target's
+ * queue, not to the target's thread blocked in that call's chain: with
+ * no other thread there, nobody served it.  It is nested as a synchronous
+ * call is, under its own ID.
+ */
+TEST_F(ur, ring_call_from_a_handler_goes_to_the_blocked_caller)
+{
+	struct nested_caller n = { .fd = self->c.fd, .h = self->h };
+	struct fastipc_ret sr, r;
+	struct fastipc_cmd cmd;
+	__u32 cnode, hc;
+	__u64 ud, res2;
+	int res;
+
+	ASSERT_EQ(0, fipc_node_create(self->c.fd, 0, 0x77, &cnode));
+	ASSERT_EQ(0, fipc_share(self->c.fd, cnode, self->s.fd, &hc));
+	ASSERT_EQ(0, pthread_create(&n.t, NULL, nested_caller_main, &n));
+	ASSERT_EQ(0, fipc_read_one(self->s.fd, 0, &sr, NULL));
+	ASSERT_EQ(20, sr.code);
+	cmd = fipc_cmd_call(hc, 30, "z", 1);
+	ASSERT_EQ(0, submit_fipc(&self->ring, self->s.fd, FASTIPC_URING_CMD,
+				 &cmd, &r, 5));
+	ASSERT_EQ(0, reap(&self->ring, &ud, &res, &res2));
+	EXPECT_EQ(5, ud);
+	EXPECT_EQ(FASTIPC_RET_REPLY, res);
+	EXPECT_EQ(31, r.code);
+	EXPECT_NE(sr.txn_id, r.txn_id);
+	EXPECT_EQ(0, fipc_write1(self->s.fd,
+				 fipc_cmd_reply(sr.txn_id, 21, "x", 1)));
+	pthread_join(n.t, NULL);
+	EXPECT_EQ(0, n.ret);
+	EXPECT_EQ(FASTIPC_RET_REPLY, n.r.op);
+	EXPECT_EQ(21, n.r.code);
+	EXPECT_EQ(1, n.served);
+	EXPECT_EQ(r.txn_id, n.served_id);
 }
 
 /* Only the opener submits on its peer. */
