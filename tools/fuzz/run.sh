@@ -38,7 +38,8 @@ if [ "${DEBUG:-0}" = 1 ]; then
 	kdir=$dir/linux-source-6.1
 	k=debug-$(make -s -C "$kdir" kernelrelease 2>/dev/null)
 	make -s KVER="$k" KDIR="$kdir" module
-	vmrun=(-K "$dir/bzImage" -M "$dir/no-modules" -m 2048 -c 2)
+	# No LA57, as make check-debug boots it (tools/check-debug.sh).
+	vmrun=(-K "$dir/bzImage" -M "$dir/no-modules" -C max,la57=off -m 2048 -c 2)
 else
 	k=${KVER:-$(tools/kernels.sh | head -n1)}
 	make -s KVER="$k" module
