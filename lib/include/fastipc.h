@@ -29,7 +29,7 @@ extern "C" {
 /** FASTIPC_LIB_MAJOR - major version of the library (its SONAME). */
 #define FASTIPC_LIB_MAJOR	1
 /** FASTIPC_LIB_MINOR - minor version of the library. */
-#define FASTIPC_LIB_MINOR	1
+#define FASTIPC_LIB_MINOR	2
 /** FASTIPC_LIB_PATCH - patch level of the library. */
 #define FASTIPC_LIB_PATCH	0
 
@@ -487,8 +487,9 @@ struct fastipc_async {
  * @sqe: from io_uring_get_sqe() on any ring (no SQE128 or CQE32 needed).
  * @peer: the peer (the SQE targets its descriptor).
  * @handle: the target.
- * @msg: the message, or NULL for an empty one (no deadline); it and the
- *	buffers it points to are read during io_uring_submit().
+ * @msg: the message, or NULL for an empty one; it and the buffers it
+ *	points to are read during io_uring_submit().  A deadline needs
+ *	%FASTIPC_FEAT_URING_DEADLINE (else -EOPNOTSUPP).
  * @call: the call's state, the SQE's user_data (change it if you like).
  *
  * Any number of calls may be in flight per thread and per ring; each has
@@ -527,6 +528,24 @@ int fastipc_prep_send(struct io_uring_sqe *sqe, struct fastipc_peer *peer,
  */
 int fastipc_prep_recv(struct io_uring_sqe *sqe, struct fastipc_peer *peer,
 		      struct fastipc_async *recv);
+
+/**
+ * fastipc_prep_cancel() - prepare an SQE that cancels a call of this peer,
+ * as fastipc_cancel() does, from the ring.
+ * @sqe: the SQE.
+ * @peer: the peer.
+ * @txn_id: the call's ID (fastipc_async_id(), or that of a call another
+ *	thread of the peer is blocked in).
+ * @cancel: its state, the SQE's user_data.
+ *
+ * Its CQE decodes (fastipc_async_complete()) to 0, or -ENOENT when the
+ * call's answer came first; the call completes once either way.
+ *
+ * Return: 0, -EINVAL, -EOPNOTSUPP (module without
+ * %FASTIPC_FEAT_URING_DEADLINE).
+ */
+int fastipc_prep_cancel(struct io_uring_sqe *sqe, struct fastipc_peer *peer,
+			uint64_t txn_id, struct fastipc_async *cancel);
 
 /**
  * fastipc_async_id() - the transaction ID of a call once submitted.

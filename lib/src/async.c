@@ -39,14 +39,22 @@ static int fipc_prep_msg(struct io_uring_sqe *sqe, struct fastipc_peer *peer,
 		return -EINVAL;
 	if (!(peer->features & FASTIPC_FEAT_URING))
 		return -EOPNOTSUPP;
-	if (msg && msg->deadline_ns)
-		return -EINVAL;
+	if (msg && msg->deadline_ns) {
+		if (op != FASTIPC_CMD_CALL)
+			return -EINVAL;
+		if (!(peer->features & FASTIPC_FEAT_URING_DEADLINE))
+			return -EOPNOTSUPP;
+	}
 	memset(async, 0, sizeof(*async));
 	async->cmd.op = op;
 	async->cmd.handle = handle;
 	ret = __fastipc_msg_fill(&async->cmd, msg);
 	if (ret)
 		return ret;
+	if (msg && msg->deadline_ns) {
+		async->cmd.flags |= FASTIPC_TXN_DEADLINE;
+		async->cmd.arg = msg->deadline_ns;
+	}
 	fipc_prep(sqe, peer, FASTIPC_URING_CMD, &async->cmd,
 		  op == FASTIPC_CMD_CALL ? &async->ret : NULL, async);
 	return 0;
@@ -78,6 +86,24 @@ int fastipc_prep_recv(struct io_uring_sqe *sqe, struct fastipc_peer *peer,
 	return 0;
 }
 
+/* The op of a cancel's state: no command of the module has it. */
+#define FIPC_ASYNC_CANCEL	0xffffffffU
+
+int fastipc_prep_cancel(struct io_uring_sqe *sqe, struct fastipc_peer *peer,
+			uint64_t txn_id, struct fastipc_async *cancel)
+{
+	if (!sqe || !peer || !txn_id || !cancel)
+		return -EINVAL;
+	if (!(peer->features & FASTIPC_FEAT_URING_DEADLINE))
+		return -EOPNOTSUPP;
+	memset(cancel, 0, sizeof(*cancel));
+	cancel->cmd.op = FIPC_ASYNC_CANCEL;
+	cancel->cmd.txn_id = txn_id;
+	fipc_prep(sqe, peer, FASTIPC_URING_CANCEL, (const void *)(uintptr_t)txn_id,
+		  NULL, cancel);
+	return 0;
+}
+
 uint64_t fastipc_async_id(const struct fastipc_async *call)
 {
 	return call ? call->ret.txn_id : 0;
@@ -101,6 +127,7 @@ int fastipc_async_complete(struct fastipc_peer *peer,
 			break;
 		return __fastipc_fill_reply(peer, &async->ret, reply);
 	case FASTIPC_CMD_SEND:
+	case FIPC_ASYNC_CANCEL:
 		return 0;
 	case 0:		/* RECV: serve what came, as fastipc_dispatch() */
 		if (cqe->res != (int)async->ret.op)

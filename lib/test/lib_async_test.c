@@ -100,11 +100,14 @@ TEST_F(as, oneway_and_errors)
 	struct fastipc_reply rep;
 	struct io_uring_cqe *cqe;
 	struct fastipc_msg m = { .code = 5, .deadline_ns = 1 };
+	struct io_uring_sqe spare;
 
-	EXPECT_EQ(-EINVAL, fastipc_prep_call(io_uring_get_sqe(&self->ring),
+	/* A deadline is a call's only. */
+	EXPECT_EQ(-EINVAL, fastipc_prep_send(io_uring_get_sqe(&self->ring),
 					     self->c, self->h, &m, &a));
 	EXPECT_EQ(-EINVAL, fastipc_prep_call(NULL, self->c, self->h, NULL,
 					     &a));
+	EXPECT_EQ(-EINVAL, fastipc_prep_cancel(&spare, self->c, 0, &a));
 	io_uring_submit(&self->ring);	/* the SQE of the refused prep */
 	if (!io_uring_wait_cqe(&self->ring, &cqe))
 		io_uring_cqe_seen(&self->ring, cqe);
@@ -148,6 +151,81 @@ TEST_F(as, cancel)
 	io_uring_cqe_seen(&self->ring, cqe);
 	/* The server's late answer is dropped. */
 	EXPECT_EQ(0, fastipc_reply_id(self->s.p, held_id, NULL));
+}
+
+/* Wait until the handler holds a call other than @old. */
+static uint64_t held_after(uint64_t old)
+{
+	uint64_t id = 0;
+	int i;
+
+	for (i = 0; i < 500; i++) {
+		id = __atomic_load_n(&held_id, __ATOMIC_ACQUIRE);
+		if (id && id != old)
+			return id;
+		fipc_msleep(10);
+	}
+	return 0;
+}
+
+/* A deadline on an asynchronous call; a cancel from the ring. */
+TEST_F(as, deadline_and_cancel_from_the_ring)
+{
+	struct fastipc_msg m = { .code = CODE_HOLD };
+	struct fastipc_async a, c;
+	struct fastipc_reply rep;
+	struct io_uring_cqe *cqe;
+	uint64_t id;
+	int i, got = 0;
+
+	ASSERT_TRUE(fastipc_peer_features(self->c) &
+		    FASTIPC_FEAT_URING_DEADLINE);
+	__atomic_store_n(&held_id, 0, __ATOMIC_RELEASE);
+	m.deadline_ns = fipc_now_ns() + 200 * 1000000ULL;
+	ASSERT_EQ(0, fastipc_prep_call(io_uring_get_sqe(&self->ring), self->c,
+				       self->h, &m, &a));
+	ASSERT_EQ(1, io_uring_submit(&self->ring));
+	id = held_after(0);
+	EXPECT_EQ(fastipc_async_id(&a), id);
+	ASSERT_EQ(0, io_uring_wait_cqe(&self->ring, &cqe));
+	EXPECT_EQ(-ETIMEDOUT, fastipc_async_complete(self->c, cqe, &a, &rep));
+	EXPECT_EQ(FASTIPC_REASON_TIMED_OUT, rep.reason);
+	io_uring_cqe_seen(&self->ring, cqe);
+	EXPECT_EQ(0, fastipc_reply_id(self->s.p, id, NULL));
+
+	/* Held again, then cancelled by an SQE of the same ring. */
+	m.deadline_ns = 0;
+	ASSERT_EQ(0, fastipc_prep_call(io_uring_get_sqe(&self->ring), self->c,
+				       self->h, &m, &a));
+	ASSERT_EQ(1, io_uring_submit(&self->ring));
+	id = held_after(id);
+	ASSERT_EQ(fastipc_async_id(&a), id);
+	ASSERT_EQ(0, fastipc_prep_cancel(io_uring_get_sqe(&self->ring), self->c,
+					 id, &c));
+	ASSERT_EQ(1, io_uring_submit(&self->ring));
+	for (i = 0; i < 2; i++) {
+		ASSERT_EQ(0, io_uring_wait_cqe(&self->ring, &cqe));
+		if (io_uring_cqe_get_data(cqe) == &c) {
+			EXPECT_EQ(0, fastipc_async_complete(self->c, cqe, &c,
+							    &rep));
+			got |= 1;
+		} else {
+			EXPECT_EQ(-ECANCELED,
+				  fastipc_async_complete(self->c, cqe, &a,
+							 &rep));
+			got |= 2;
+		}
+		io_uring_cqe_seen(&self->ring, cqe);
+	}
+	EXPECT_EQ(3, got);
+	/* Once: a second cancel finds nothing. */
+	ASSERT_EQ(0, fastipc_prep_cancel(io_uring_get_sqe(&self->ring), self->c,
+					 id, &c));
+	ASSERT_EQ(1, io_uring_submit(&self->ring));
+	ASSERT_EQ(0, io_uring_wait_cqe(&self->ring, &cqe));
+	EXPECT_EQ(-ENOENT, fastipc_async_complete(self->c, cqe, &c, &rep));
+	io_uring_cqe_seen(&self->ring, cqe);
+	EXPECT_EQ(0, fastipc_reply_id(self->s.p, id, NULL));
 }
 
 /* A single-threaded server serving from its ring. */
