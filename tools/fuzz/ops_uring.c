@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * fastipc-fuzz: the io_uring commands (FASTIPC_URING_CMD: CALL and SEND;
- * malformed SQEs) and FASTIPC_IOC_CANCEL.  Each operation makes a ring,
- * submits a few commands, cancels some calls, reaps what completes within
+ * fastipc-fuzz: the io_uring commands (FASTIPC_URING_CMD: CALL, with or
+ * without a deadline, and SEND; malformed SQEs), FASTIPC_IOC_CANCEL and
+ * FASTIPC_URING_CANCEL.  Each operation makes a ring, submits a few
+ * commands, cancels some calls (by ioctl, by SQE), reaps what completes within
  * a few milliseconds and closes the ring with the rest in flight: the
  * kernel must complete (or cancel) every one of them exactly once, leak
  * nothing, and never write a record after its ring went away into memory
@@ -122,9 +123,9 @@ void fz_op_uring(struct fz_thread *t)
 	struct io_uring_params prm;
 	struct io_uring_cqe *cqe;
 	struct io_uring ring;
-	struct fz_uslot *s[FZ_URING_MAX];
+	struct fz_uslot *s[2 * FZ_URING_MAX];
 	struct fastipc_cancel cancel;
-	unsigned int n, i, reaped = 0;
+	unsigned int n, m, i, reaped = 0;
 	struct __kernel_timespec ts;
 	bool valid;
 	__u32 op;
@@ -160,10 +161,12 @@ void fz_op_uring(struct fz_thread *t)
 			op = (__u32)fz_next(r);
 			s[i]->expect = FZ_E(EOPNOTSUPP) | FZ_E(EINVAL);
 			break;
-		case 1:		/* a deadline, refused on a ring */
+		case 1:		/* a deadline: a CALL's, a few ms or passed */
 			s[i]->cmd.flags = FASTIPC_TXN_DEADLINE;
-			s[i]->cmd.arg = 1;
-			s[i]->expect = FZ_E(EINVAL);
+			s[i]->cmd.arg = fz_chance(r, 1, 4) ? 0 :
+					fz_now() + fz_below(r, 5000000);
+			if (!s[i]->call)
+				s[i]->expect = FZ_E(EINVAL);
 			break;
 		case 2:		/* unknown flags */
 			s[i]->cmd.flags = 1U << (2 + fz_below(r, 30));
@@ -187,15 +190,39 @@ void fz_op_uring(struct fz_thread *t)
 	if (err < 0)
 		fz_result(FZ_SITE_URING, -err, FZ_E(EINTR) | FZ_E(ENOMEM),
 			  "io_uring_submit");
-	/* Cancel some calls by the ID the submission wrote. */
+	/*
+	 * Cancel some calls by the ID the submission wrote: by ioctl, or by
+	 * an SQE of the ring (a slot of its own, completed at once).
+	 */
+	m = n;
 	for (i = 0; i < n; i++) {
 		if (!s[i]->call || !s[i]->ret.txn_id || !fz_chance(r, 1, 3))
 			continue;
-		memset(&cancel, 0, sizeof(cancel));
-		cancel.txn_id = s[i]->ret.txn_id;
-		err = ioctl(p->fd, FASTIPC_IOC_CANCEL, &cancel) ? errno : 0;
-		fz_result(FZ_SITE_URING, err, FZ_E(0) | FZ_E(ENOENT),
-			  "CANCEL");
+		if (fz_chance(r, 1, 2)) {
+			memset(&cancel, 0, sizeof(cancel));
+			cancel.txn_id = s[i]->ret.txn_id;
+			err = ioctl(p->fd, FASTIPC_IOC_CANCEL, &cancel) ?
+			      errno : 0;
+			fz_result(FZ_SITE_URING, err, FZ_E(0) | FZ_E(ENOENT),
+				  "CANCEL");
+			continue;
+		}
+		s[m] = calloc(1, sizeof(*s[m]));
+		if (!s[m])
+			continue;
+		s[m]->expect = FZ_E(ENOENT);
+		fz_uring_prep(io_uring_get_sqe(&ring), p->fd,
+			      FASTIPC_URING_CANCEL,
+			      (const void *)(uintptr_t)s[i]->ret.txn_id, NULL,
+			      s[m]);
+		m++;
+	}
+	if (m > n) {
+		err = io_uring_submit(&ring);
+		if (err < 0)
+			fz_result(FZ_SITE_URING, -err,
+				  FZ_E(EINTR) | FZ_E(ENOMEM), "io_uring_submit");
+		n = m;
 	}
 	ts.tv_sec = 0;
 	ts.tv_nsec = (long long)fz_below(r, 5) * 1000000;
