@@ -109,6 +109,14 @@ int recv_fd(int sock);
 void die(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
 void note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* sysc.c: the calling thread's system calls, counted by the kernel. */
+struct sysc {
+	int fd[2];		/* the named system call, all of them */
+	uint64_t at[2];		/* their counts at the start */
+};
+int sysc_start(struct sysc *s, const char *name);
+int sysc_stop(struct sysc *s, uint64_t *named, uint64_t *all);
+
 /* Sub-commands. */
 int cmd_latency(int argc, char **argv);
 int cmd_scale(int argc, char **argv);

@@ -25,41 +25,6 @@
 #include "binder.h"
 #include "fipc.h"
 
-/* A write buffer: commands packed back to back, as binder reads them. */
-struct bb_wbuf {
-	unsigned char b[256];
-	size_t n;
-};
-
-static void wput(struct bb_wbuf *w, uint32_t cmd, const void *arg,
-		 size_t len)
-{
-	memcpy(w->b + w->n, &cmd, 4);
-	if (len)
-		memcpy(w->b + w->n + 4, arg, len);
-	w->n += 4 + len;
-}
-
-static void wput_free(struct bb_wbuf *w, uint64_t buffer)
-{
-	binder_uintptr_t p = buffer;
-
-	wput(w, BC_FREE_BUFFER, &p, sizeof(p));
-}
-
-static void wput_txn(struct bb_wbuf *w, uint32_t cmd, uint32_t code,
-		     const void *data, size_t len)
-{
-	struct binder_transaction_data tr;
-
-	memset(&tr, 0, sizeof(tr));
-	tr.target.handle = 0;
-	tr.code = code;
-	tr.data_size = len;
-	tr.data.ptr.buffer = (binder_uintptr_t)(uintptr_t)data;
-	wput(w, cmd, &tr, sizeof(tr));
-}
-
 int bb_open(struct bb_peer *p)
 {
 	struct binder_version v;
@@ -105,7 +70,7 @@ int bb_become_ctx_mgr(struct bb_peer *p)
  * One BINDER_WRITE_READ: write @w (may be empty), then read into @rbuf.
  * Return: bytes read or -errno.
  */
-static int bb_wr(struct bb_peer *p, struct bb_wbuf *w, void *rbuf,
+int bb_wr(struct bb_peer *p, struct bb_wbuf *w, void *rbuf,
 		 size_t rsize)
 {
 	struct binder_write_read bwr;
@@ -181,13 +146,14 @@ int bb_call(struct bb_peer *p, uint32_t code, const void *data, size_t len,
 	    const void **reply, size_t *reply_len)
 {
 	struct binder_transaction_data tr;
-	struct bb_wbuf w = { .n = 0 };
+	unsigned char wb[256];
+	struct bb_wbuf w = BB_WBUF(wb);
 	int ret;
 
 	if (p->pending)
-		wput_free(&w, p->pending);
+		bb_put_free(&w, p->pending);
 	p->pending = 0;
-	wput_txn(&w, BC_TRANSACTION, code, data, len);
+	bb_put_txn(&w, BC_TRANSACTION, 0, 0, code, data, len);
 	ret = bb_exchange(p, &w, BR_REPLY, &tr);
 	if (ret)
 		return ret;
@@ -204,14 +170,15 @@ int bb_call(struct bb_peer *p, uint32_t code, const void *data, size_t len,
 int bb_serve(struct bb_peer *p, struct srv_stats *st, bool verify)
 {
 	struct binder_transaction_data tr;
-	struct bb_wbuf w = { .n = 0 };
+	unsigned char wb[256];
+	struct bb_wbuf w = BB_WBUF(wb);
 	const void *data;
 	struct fb_batch b;
 	uint64_t mark, seq, expect = 0;
 	bool prev_rt = false;
 	int ret;
 
-	wput(&w, BC_ENTER_LOOPER, NULL, 0);
+	bb_put(&w, BC_ENTER_LOOPER, NULL, 0);
 	mark = p->ioctls;
 	for (;;) {
 		ret = bb_exchange(p, &w, BR_TRANSACTION, &tr);
@@ -237,8 +204,8 @@ int bb_serve(struct bb_peer *p, struct srv_stats *st, bool verify)
 					(unsigned long long)tr.data_size);
 				return -EBADMSG;
 			}
-			wput_free(&w, tr.data.ptr.buffer);
-			wput_txn(&w, BC_REPLY, FB_CODE_RT,
+			bb_put_free(&w, tr.data.ptr.buffer);
+			bb_put_txn(&w, BC_REPLY, 0, 0, FB_CODE_RT,
 				 msg_prepare(tr.data_size, seq, true),
 				 tr.data_size);
 			__atomic_fetch_add(&st->rts, 1, __ATOMIC_RELAXED);
@@ -248,8 +215,8 @@ int bb_serve(struct bb_peer *p, struct srv_stats *st, bool verify)
 			if (tr.data_size != sizeof(b))
 				return -EPROTO;
 			memcpy(&b, data, sizeof(b));
-			wput_free(&w, tr.data.ptr.buffer);
-			wput_txn(&w, BC_REPLY, FB_CODE_BATCH, NULL, 0);
+			bb_put_free(&w, tr.data.ptr.buffer);
+			bb_put_txn(&w, BC_REPLY, 0, 0, FB_CODE_BATCH, NULL, 0);
 			expect = b.first;
 			msg_stamps_only(b.stamps_first, b.stamps_count);
 			if (!b.count) {

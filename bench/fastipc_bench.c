@@ -6,6 +6,8 @@
  *   fastipc-bench scale   [-q] [-d SECONDS] [-r ROUNDS]
  *   fastipc-bench handles [-q] [-n HANDLES]
  *   fastipc-bench prio    [-q] [-n CALLS]
+ *   fastipc-bench inflight [-q] [-t SECONDS] [-r ROUNDS] [-s THREADS]
+ *                          [-F ring|sync|binder -X K -D req|rep] [N...]
  *
  * Human notes go to stdout as "# ..." lines; results as "@B ..." lines of
  * key=value pairs that tools/bench-report.py turns into JSON and tables.

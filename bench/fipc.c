@@ -209,7 +209,7 @@ static void *fb_srv_thread(void *arg)
  * @node_flags: FASTIPC_NODE_* flags of its node.
  * @ctx_mgr: make the node the context manager (retried while EBUSY: the
  *	previous manager's teardown may still run).
- * @threads: looper threads (1 or more).
+ * @threads: looper threads (1 to 16), each with its own ioctl counter.
  * @st: shared counters.
  * @efd: out: an exported fd of the node, for the caller to import.
  *
@@ -229,13 +229,16 @@ pid_t fb_spawn_server(size_t area, uint32_t node_flags, bool ctx_mgr,
 	if (pid < 0)
 		return -errno;
 	if (!pid) {
-		static struct fb_srv_thread t;
+		/* A peer copy each: the ioctl counts must not mix. */
+		static struct fb_srv_thread t[16];
+		static struct fb_peer tp[16];
 		struct fb_peer p;
 		pthread_t thr;
 		uint32_t node = 0;
 
 		close(sv[0]);
-		if (fb_open(&p, fb_area_size(area)) ||
+		if (threads < 1 || threads > 16 ||
+		    fb_open(&p, fb_area_size(area)) ||
 		    fb_node_create(&p, node_flags, 0xfa57, &node))
 			_exit(2);
 		for (i = 0; ctx_mgr && fb_set_ctx_mgr(&p, node); i++) {
@@ -250,13 +253,16 @@ pid_t fb_spawn_server(size_t area, uint32_t node_flags, bool ctx_mgr,
 			_exit(2);
 		close(fd);
 		close(sv[1]);
-		t.p = &p;
-		t.st = st;
-		t.max = area;
+		for (i = 0; i < threads; i++) {
+			tp[i] = p;
+			t[i].p = &tp[i];
+			t[i].st = st;
+			t[i].max = area;
+		}
 		for (i = 1; i < threads; i++)
-			if (pthread_create(&thr, NULL, fb_srv_thread, &t))
+			if (pthread_create(&thr, NULL, fb_srv_thread, &t[i]))
 				_exit(2);
-		fb_srv_thread(&t);
+		fb_srv_thread(&t[0]);
 	}
 	close(sv[1]);
 	*efd = recv_fd(sv[0]);

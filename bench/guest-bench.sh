@@ -8,13 +8,15 @@
 # payload bytes above all) or a module did not unload.
 #
 #   deterministic  latency table (one vCPU, -icount), handle scale (both
-#                  on one scheduler path: sched_paths), priority inheritance
+#                  on one scheduler path: sched_paths), calls in flight
+#                  (inflight), priority inheritance
 #   wallclock      latency table, priority inheritance (all on CPU 0)
-#   scale          scaling over 2 vCPUs, and the latency table up to
-#                  64 KiB with the client on CPU 0 and the servers on CPU 1
-#                  (boot with idle=poll)
+#   scale          scaling over 2 vCPUs, calls in flight (inflight), and
+#                  the latency table up to 64 KiB with the client on CPU 0
+#                  and the servers on CPU 1 (boot with idle=poll)
 #   smoke          a few round trips of every mechanism, a small handle
-#                  scale and priority run (make check, make bench-smoke)
+#                  scale, priority and inflight run (make check, make
+#                  bench-smoke)
 mode=${1:-smoke}
 x=${BENCH_FACTOR:-1}
 cd /opt/fastipc || exit 1
@@ -50,6 +52,11 @@ fault_injection() {
 			inject "$m" "$d" 46 full
 		done
 	done
+	for k in ring sync binder; do
+		[ "$k" != binder ] || [ -e /dev/binder ] || continue
+		inject_inflight "$k" req
+		inject_inflight "$k" rep
+	done
 }
 
 inject() {	# inject MECH req|rep SEQ stamp|full
@@ -71,6 +78,26 @@ inject() {	# inject MECH req|rep SEQ stamp|full
 		echo "# $1: wrong byte in the $2 detected ($4 check)"
 	else
 		echo "# $1: the $2 run failed for another reason:"
+		sed 's/^/#   /' /tmp/fi.log
+		rc=1
+	fi
+}
+
+# The same for calls in flight (fastipc-bench inflight -F KIND -X 5): the
+# fifth call of every run of KIND carries the wrong byte, in the middle
+# of its body (every call is checked in full there).
+inject_inflight() {	# inject_inflight ring|sync|binder req|rep
+	if ./fastipc-bench inflight -q -F "$1" -X 5 -D "$2" \
+	   >/tmp/fi.log 2>&1; then
+		echo "# inflight $1: a wrong byte in the $2 went unnoticed"
+		rc=1
+	elif grep -q 'WRONG PAYLOAD BYTES' /tmp/fi.log &&
+	     grep -q '^# fault injection' /tmp/fi.log &&
+	     { [ "$2" = rep ] || grep -q 'server: bad request' /tmp/fi.log; }
+	then
+		echo "# inflight $1: wrong byte in the $2 detected"
+	else
+		echo "# inflight $1: the $2 run failed for another reason:"
 		sed 's/^/#   /' /tmp/fi.log
 		rc=1
 	fi
@@ -153,6 +180,9 @@ deterministic)
 	pb_bench
 	# The priority demo is about scheduling: the kernel's defaults.
 	sched_paths default
+	# Calls in flight on one vCPU, with the kernel's defaults too: a
+	# path length per call (guest time), next to the scale boot's.
+	run inflight -r 3 -t 0.5
 	run prio
 	;;
 wallclock)
@@ -162,6 +192,9 @@ wallclock)
 	;;
 scale)
 	run scale -r 5
+	# Calls in flight need client and servers running at once: here,
+	# with both vCPUs awake (idle=poll), nothing pinned.
+	run inflight -r 5
 	run latency -l split -S -M 65536 -r 7 -x "$x"
 	;;
 smoke)
@@ -169,6 +202,7 @@ smoke)
 	run latency -q -l smoke
 	run handles -q
 	run prio -q
+	run inflight -q
 	fault_injection
 	;;
 *)

@@ -157,6 +157,71 @@ def headline_md(res):
     return out
 
 
+INFLIGHT_ORDER = {"sync": 0, "ring": 1, "binder": 2}
+
+
+def inflight_table(rows, mode):
+    """Calls in flight: one block per N, the sync baseline first."""
+    out = ["# Running 'fastipc/inflight' benchmark (%s mode): 64 B calls" %
+           mode,
+           "#   ring:   one thread, N fastipc calls in flight through io_uring",
+           "#   sync:   N threads, one synchronous fastipc call each",
+           "#   binder: one thread, N one-way transactions in flight, each "
+           "answered by a one-way transaction back",
+           "# Medians over rounds; ratios are medians of per-round ratios, "
+           "all in this boot. sys/call: the client's,",
+           "# counted by its wrappers; counted: the same (and all its "
+           "system calls) counted by the kernel in a run of its own."] + \
+        (["# Deterministic: one vCPU, guest time = instructions, so "
+          "calls/s = 10^9 / instructions per call."]
+         if mode == "deterministic" else []) + [
+           "",
+           "%-4s %-7s %12s %13s %10s %10s %16s %9s %14s" %
+           ("N", "mech", "calls/s", "÷ sync 1 thr", "÷ sync N", "÷ binder",
+            "sys/call (cli)", "srv/call", "counted")]
+    last = None
+    for r in sorted(rows, key=lambda r: (r["n"],
+                                         INFLIGHT_ORDER.get(r["mech"], 9))):
+        if last is not None and r["n"] != last:
+            out.append("")
+        last = r["n"]
+        counted = "-"
+        if "counted_sys_per_call" in r:
+            counted = "%.3f/%.3f" % (r["counted_sys_per_call"],
+                                     r["counted_all_per_call"])
+        sysname = "enter" if r.get("cli_sys") == "io_uring_enter" else \
+            r.get("cli_sys", "")
+        out.append("%-4d %-7s %12.0f %13s %10s %10s %16s %9.2f %14s" % (
+            r["n"], r["mech"], r["calls_per_s"],
+            "%.2fx" % r["vs_sync1"],
+            fmt_ratio(r.get("vs_sync_n")), fmt_ratio(r.get("vs_binder")),
+            "%.3f %s" % (r["cli_sys_per_call"], sysname),
+            r["srv_sys_per_call"], counted))
+    return out
+
+
+def inflight_goals(res):
+    """The goal's two figures at the largest N, as measured: no verdict."""
+    goals = []
+    for mode, rows in res["inflight"].items():
+        ring = [r for r in rows if r["mech"] == "ring"]
+        if not ring:
+            continue
+        top = max(ring, key=lambda r: r["n"])
+        goals.append({"mode": mode, "n": top["n"],
+                      "what": "ring calls/s ÷ sync 1 thread",
+                      "value": top["vs_sync1"], "goal": ">= 2"})
+        goals.append({"mode": mode, "n": top["n"],
+                      "what": "io_uring_enter per call",
+                      "value": top["cli_sys_per_call"], "goal": "< 0.1",
+                      "counted": top.get("counted_sys_per_call")})
+        if top.get("vs_binder"):
+            goals.append({"mode": mode, "n": top["n"],
+                          "what": "ring calls/s ÷ binder one-way + reply",
+                          "value": top["vs_binder"], "goal": "-"})
+    return goals
+
+
 def gnuplot(script, cwd):
     try:
         subprocess.run(["gnuplot"], input=script.encode(), cwd=cwd,
@@ -244,7 +309,8 @@ def main():
     os.makedirs(outdir, exist_ok=True)
     res = {"date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
            "latency": {}, "scale": {}, "handles": {}, "prio": {},
-           "trace_cost": {}, "meta": {}, "unavailable": {}, "failures": []}
+           "trace_cost": {}, "inflight": {}, "meta": {}, "unavailable": {},
+           "failures": []}
     for env in ("FASTIPC_BENCH_KERNEL", "FASTIPC_BENCH_COMMIT",
                 "FASTIPC_BENCH_HOST_LOAD"):
         if os.environ.get(env):
@@ -282,6 +348,8 @@ def main():
                 res["latency"].setdefault(mode, []).append(r)
             elif t == "scale":
                 res["scale"].setdefault(mode, []).append(r)
+            elif t == "inflight":
+                res["inflight"].setdefault(mode, []).append(r)
             elif t == "handles":
                 res["handles"].setdefault(mode, {}).update(r)
             elif t == "prio":
@@ -326,6 +394,9 @@ def main():
                 r["mech"], r["clients"], r["threads"], r["rts_per_s"],
                 fmt_ratio(r.get("vs_1x1"))))
         lines.append("")
+    for mode, rows in res["inflight"].items():
+        lines += inflight_table(rows, mode) + [""]
+    res["inflight_goals"] = inflight_goals(res)
     for mode, h in res["handles"].items():
         lines.append("# Running 'fastipc/handles' benchmark (%s mode)" % mode)
         lines.append("")
@@ -368,6 +439,15 @@ def main():
         lines.append("  %-40s %8s  limit %-6s %s" % (
             t["target"], "-" if v is None else "%.3f" % v, t["limit"],
             {True: "met", False: "NOT met", None: "not measured"}[t["met"]]))
+    if res["inflight_goals"]:
+        lines.append("")
+        lines.append("# Calls in flight: the goal's figures, measured in "
+                     "one boot (reported, not judged)")
+        for g in res["inflight_goals"]:
+            lines.append("  %-40s %8.3f  goal %-5s (%s, N=%d)%s" % (
+                g["what"], g["value"], g["goal"], g["mode"], g["n"],
+                "; kernel-counted run %.3f" % g["counted"]
+                if g.get("counted") is not None else ""))
     if res["failures"]:
         lines.append("")
         lines += ["FAILURE: " + f for f in res["failures"]]

@@ -8,14 +8,17 @@
 #   1. deterministic mode (tools/vm/run -d: -icount shift=0,sleep=off, one
 #      vCPU, CPU model max without ERMS/FSRM so that kernel and user copies
 #      count alike): the headline latency table, handle scale, the
-#      priority-inheritance demo;
+#      priority-inheritance demo and calls in flight on one vCPU;
 #      It also prices the tracepoints: the 64 B round trip with a module
 #      built from the same tree with them compiled out (KCFLAGS=-DNOTRACE,
 #      the kernel's own switch in <linux/tracepoint.h>), with them in but
 #      disabled, and with fastipc-trace attached;
 #   2. wall-clock mode (-c 2): latency again and the priority-inheritance
 #      demo, everything pinned to CPU 0;
-#   3. wall-clock mode with idle=poll (-c 2): scaling over 2 vCPUs.
+#   3. wall-clock mode with idle=poll (-c 2): scaling over 2 vCPUs, and
+#      calls per second with N calls in flight (fastipc-bench inflight:
+#      io_uring, N synchronous threads, binder one-way + reply), whose
+#      client and servers must run at once.
 #      idle=poll keeps an idle vCPU spinning: under TCG a halted vCPU
 #      takes milliseconds to wake, which would make every cross-CPU
 #      wake-up, and so the scaling figures, measure QEMU instead.  It is
