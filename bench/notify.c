@@ -230,7 +230,7 @@ static int run_burst(int m, uint64_t burst, double *send_ns,
 		for (k = 0; k < n; k++) {
 			if (m == M_SIGNAL) {
 				if (r[k].op != FASTIPC_RET_SIGNAL ||
-				    r[k].cookie != 0xb0 + m ||
+				    r[k].cookie != 0xb0ULL + m ||
 				    r[k].code != want)
 					return -1;
 				got += burst;
