@@ -107,7 +107,7 @@ static void expect_rejected(struct __test_metadata *_metadata,
 TEST_F(err, unknown_op)
 {
 	REJECT_C(fipc_cmd_op(0, self->h_plain, 0), EINVAL);
-	REJECT_C(fipc_cmd_op(FASTIPC_CMD_LOOPER_EXIT + 1, self->h_plain, 0),
+	REJECT_C(fipc_cmd_op(FASTIPC_CMD_SIGNAL + 1, self->h_plain, 0),
 		 EINVAL);
 	REJECT_C(fipc_cmd_op(0xffffffff, self->h_plain, 0), EINVAL);
 	REJECT_C(fipc_cmd_op(0x10000 | FASTIPC_CMD_ACQUIRE, self->h_plain, 0),
