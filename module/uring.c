@@ -666,7 +666,7 @@ static int fastipc_uring_exec(struct fastipc_peer *peer,
 	case FASTIPC_CMD_SIGNAL:
 		if (uc->ret || fastipc_cmd_check_plain(&cmd))
 			return -EINVAL;
-		return fastipc_signal_send(peer, cmd.handle, cmd.arg);
+		break;
 	default:
 		return -EINVAL;
 	}
@@ -698,6 +698,9 @@ static int fastipc_uring_exec(struct fastipc_peer *peer,
 		return -EIOCBQUEUED;
 	case FASTIPC_CMD_SEND:
 		ret = fastipc_txn_send(thread, &cmd, true, &reason);
+		break;
+	case FASTIPC_CMD_SIGNAL:
+		ret = fastipc_signal_send(peer, cmd.handle, cmd.arg);
 		break;
 	default:
 		ret = fastipc_txn_reply(thread, &cmd,
