@@ -529,8 +529,8 @@ struct fastipc_cancel {
  * struct fastipc_uring_cmd - the payload of an %IORING_OP_URING_CMD SQE on
  * a peer's fd (the 16 bytes of sqe->cmd: no %IORING_SETUP_SQE128 needed).
  * @cmd: %FASTIPC_URING_CMD: user pointer to one &struct fastipc_cmd, the
- *	command description WRITE_READ takes (CALL, SEND, REPLY or
- *	REPLY_ERROR; a CALL's %FASTIPC_TXN_DEADLINE with
+ *	command description WRITE_READ takes (CALL, SEND, REPLY,
+ *	REPLY_ERROR or SIGNAL; a CALL's %FASTIPC_TXN_DEADLINE with
  *	%FASTIPC_FEAT_URING_DEADLINE).  It and everything it points to
  *	(payload, iovecs, handles, fds) are read during the submission and
  *	may be reused once io_uring_submit() returned.
@@ -540,7 +540,7 @@ struct fastipc_cancel {
  *	completion fills: a CALL's answer, RECV's record.  It must stay
  *	valid until the CQE is reaped.  A CALL's transaction ID is written
  *	to its @txn_id (and zero to its @op) during the submission, for
- *	%FASTIPC_IOC_CANCEL.  Zero for SEND, REPLY, REPLY_ERROR.
+ *	%FASTIPC_IOC_CANCEL.  Zero for SEND, REPLY, REPLY_ERROR, SIGNAL.
  *
  * sqe->cmd_op is %FASTIPC_URING_CMD, %FASTIPC_URING_RECV or
  * %FASTIPC_URING_CANCEL, sqe->fd the peer's fd (only its opener may
@@ -555,7 +555,8 @@ struct fastipc_cancel {
  *   With %IORING_SETUP_CQE32, big_cqe[0] holds &enum fastipc_reason where
  *   the errno alone is ambiguous (a refused SEND), as
  *   &fastipc_write_read.reason does.
- * - SEND, REPLY, REPLY_ERROR, CANCEL: res 0, done at once (no record).
+ * - SEND, REPLY, REPLY_ERROR, SIGNAL, CANCEL: res 0, done at once (no
+ *   record).
  * - CALL: res is the &enum fastipc_ret_op of the answer written at @ret:
  *   %FASTIPC_RET_REPLY, %FASTIPC_RET_DEAD_REPLY or
  *   %FASTIPC_RET_FAILED_REPLY, exactly as WRITE_READ would have read it.
