@@ -182,7 +182,7 @@ TEST_F(err, node_create_and_handle_fd_reserved)
 	struct fastipc_node_create nc;
 
 	static const struct { __u32 flags, policy; __s32 prio; } bad[] = {
-		{ FASTIPC_NODE_MIN_PRIO << 1, 0, 0 },
+		{ FASTIPC_NODE_ACCEPT_SIGNALS << 1, 0, 0 },
 		{ 0, 0, -5 },			/* minimum without the flag */
 		{ 0, 1, 0 },
 		{ FASTIPC_NODE_MIN_PRIO, 0, -21 },

@@ -101,7 +101,7 @@ void fz_op_node_create(struct fz_thread *t)
 		e = FZ_E(EINVAL) | FZ_E(EPIPE);
 		break;
 	case 5:
-		nc.flags |= 1U << (3 + fz_below(r, 29));
+		nc.flags |= 1U << (4 + fz_below(r, 28));
 		e = FZ_E(EINVAL) | FZ_E(EPIPE);
 		break;
 	case 6:
