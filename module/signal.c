@@ -46,8 +46,8 @@
  * @handle: its handle to the node (0: the context manager).
  * @mask: the bits to set, non-zero.
  *
- * Context: any process context; takes spinlocks only, never sleeps,
- * allocates nothing.
+ * Context: process context, no lock held.  Takes spinlocks only, waits
+ * for nobody, allocates nothing.
  *
  * Return: 0, -EINVAL (mask 0), -ENOENT (no such handle), -EPERM (the node
  * does not accept signals), -EPIPE (its owner died).
