@@ -550,18 +550,33 @@ static void fz_build_signal(struct fz_thread *t, unsigned int i)
 	bool valid;
 
 	if (fz_chance(&t->r, 1, 3)) {
-		/* One of our own nodes that takes signals, if any. */
+		/*
+		 * One of our own nodes that takes signals, if any, by a number
+		 * we still hold for it: a released number may name another
+		 * node now (the lowest free number is reused), so only the
+		 * latest node recorded with it counts, and only while the
+		 * table says the handle is ours.  A sibling's RELEASE racing
+		 * us gives ENOENT.
+		 */
+		unsigned int j, m, start = fz_below(&t->r, p->nnodes + 1);
+
 		pthread_mutex_lock(&p->lock);
 		for (k = 0; k < p->nnodes && !h; k++) {
 			const struct fz_node *n;
+			int hi;
 
-			n = &p->nodes[(k + fz_below(&t->r, p->nnodes)) %
-				      p->nnodes];
-			if (n->flags & FASTIPC_NODE_ACCEPT_SIGNALS)
+			j = (k + start) % p->nnodes;
+			n = &p->nodes[j];
+			if (!(n->flags & FASTIPC_NODE_ACCEPT_SIGNALS))
+				continue;
+			for (m = j + 1; m < p->nnodes; m++)
+				if (p->nodes[m].h == n->h)
+					break;
+			hi = fz_handle_find(p, n->h);
+			if (m == p->nnodes && hi >= 0 && p->handles[hi].own)
 				h = n->h;
 		}
 		pthread_mutex_unlock(&p->lock);
-		/* A RELEASE may have given its number up: ENOENT then. */
 		e = FZ_E_BASE | FZ_E(ENOENT);
 	}
 	if (!h)
