@@ -556,7 +556,9 @@ static void fz_build_signal(struct fz_thread *t, unsigned int i)
 		 * node now (the lowest free number is reused), so only the
 		 * latest node recorded with it counts, and only while the
 		 * table says the handle is ours.  A sibling's RELEASE racing
-		 * us gives ENOENT.
+		 * us gives ENOENT, and a sibling's import or read reusing the
+		 * number before it updated the table EPERM (seen a few times
+		 * a minute): the record oracle (fz_rx_signal) is the check.
 		 */
 		unsigned int j, m, start = fz_below(&t->r, p->nnodes + 1);
 
@@ -577,7 +579,7 @@ static void fz_build_signal(struct fz_thread *t, unsigned int i)
 				h = n->h;
 		}
 		pthread_mutex_unlock(&p->lock);
-		e = FZ_E_BASE | FZ_E(ENOENT);
+		e = FZ_E_BASE | FZ_E(ENOENT) | FZ_E(EPERM);
 	}
 	if (!h)
 		h = fz_handle_pick(t, &valid);
