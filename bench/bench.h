@@ -123,5 +123,6 @@ int cmd_scale(int argc, char **argv);
 int cmd_handles(int argc, char **argv);
 int cmd_prio(int argc, char **argv);
 int cmd_inflight(int argc, char **argv);
+int cmd_notify(int argc, char **argv);
 
 #endif /* _FASTIPC_BENCH_H */

@@ -8,6 +8,7 @@
  *   fastipc-bench prio    [-q] [-n CALLS]
  *   fastipc-bench inflight [-q] [-t SECONDS] [-r ROUNDS] [-s THREADS]
  *                          [-F ring|sync|binder -X K -D req|rep] [N...]
+ *   fastipc-bench notify  [-r ROUNDS] [-n PINGPONGS] [-b BURST]
  *
  * Human notes go to stdout as "# ..." lines; results as "@B ..." lines of
  * key=value pairs that tools/bench-report.py turns into JSON and tables.
@@ -23,7 +24,7 @@ int main(int argc, char **argv)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (argc < 2) {
 		fprintf(stderr,
-			"usage: fastipc-bench latency|scale|handles|prio|inflight [options]\n");
+			"usage: fastipc-bench latency|scale|handles|prio|inflight|notify [options]\n");
 		return 2;
 	}
 	if (!strcmp(argv[1], "latency"))
@@ -36,6 +37,8 @@ int main(int argc, char **argv)
 		return cmd_prio(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "inflight"))
 		return cmd_inflight(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "notify"))
+		return cmd_notify(argc - 1, argv + 1);
 	fprintf(stderr, "fastipc-bench: unknown command %s\n", argv[1]);
 	return 2;
 }

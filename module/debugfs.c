@@ -4,7 +4,8 @@
  * failed transactions.
  *
  * /sys/kernel/debug/fastipc/stats  "name value" lines: live counts, then
- *                                  event counters (prio_*, timeouts)
+ *                                  event counters (prio_*, timeouts,
+ *                                  signals_*)
  * /sys/kernel/debug/fastipc/state  one line per peer
  * /sys/kernel/debug/fastipc/failed the last failed transactions
  */
@@ -25,6 +26,7 @@ static const char * const fastipc_stat_names[FASTIPC_STAT_NR] = {
 	[FASTIPC_STAT_EXPORTS] = "exports",
 	[FASTIPC_STAT_BOOSTED] = "boosted",
 	[FASTIPC_STAT_RING_OPS] = "ring_ops",
+	[FASTIPC_STAT_SIGNALS] = "signals",
 };
 
 static const char * const fastipc_count_names[FASTIPC_COUNT_NR] = {
@@ -33,6 +35,8 @@ static const char * const fastipc_count_names[FASTIPC_COUNT_NR] = {
 	[FASTIPC_COUNT_KEPT] = "prio_kept",
 	[FASTIPC_COUNT_TIMEOUTS] = "timeouts",
 	[FASTIPC_COUNT_ONEWAY_REFUSED] = "oneway_refused",
+	[FASTIPC_COUNT_SIGNALS_SENT] = "signals_sent",
+	[FASTIPC_COUNT_SIGNALS_READ] = "signals_read",
 };
 
 #define FASTIPC_FAILED_LOG	32

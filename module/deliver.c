@@ -190,6 +190,9 @@ static void fastipc_claim(struct fastipc_thread *thread,
 		node->released_queued = false;
 		d->node = node;	/* the queued work's reference */
 		break;
+	case FASTIPC_WORK_SIGNAL:
+		fastipc_signal_claim(w, d);
+		break;
 	}
 }
 
@@ -243,6 +246,10 @@ static void fastipc_work_untake(struct fastipc_thread *thread,
 	}
 	if (d->rec.op == FASTIPC_RET_NODE_RELEASED) {
 		fastipc_released_untake(peer, d);
+		return;
+	}
+	if (d->rec.op == FASTIPC_RET_SIGNAL) {
+		fastipc_signal_untake(peer, d);
 		return;
 	}
 	txn = container_of(w, struct fastipc_txn, work);

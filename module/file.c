@@ -77,7 +77,7 @@ static long fastipc_ioctl_version(void __user *arg)
 			    FASTIPC_FEAT_PRIO | FASTIPC_FEAT_DEADLINE |
 			    FASTIPC_FEAT_MAX_THREADS | FASTIPC_FEAT_REASON |
 			    FASTIPC_FEAT_URING | FASTIPC_FEAT_CANCEL |
-			    FASTIPC_FEAT_URING_DEADLINE,
+			    FASTIPC_FEAT_URING_DEADLINE | FASTIPC_FEAT_SIGNAL,
 	};
 
 	fastipc_parse_version(&v);

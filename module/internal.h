@@ -62,12 +62,15 @@ extern bool fastipc_inherit_priority;
  *	FAILED_REPLY record, see &fastipc_txn.reply_op).
  * @FASTIPC_WORK_DEAD_NODE: a death notice (&struct fastipc_death.work).
  * @FASTIPC_WORK_NODE_RELEASED: last remote reference gone (node).
+ * @FASTIPC_WORK_SIGNAL: a node's pending notification bits
+ *	(&struct fastipc_signal.work, signal.c).
  */
 enum fastipc_work_type {
 	FASTIPC_WORK_TXN,
 	FASTIPC_WORK_REPLY,
 	FASTIPC_WORK_DEAD_NODE,
 	FASTIPC_WORK_NODE_RELEASED,
+	FASTIPC_WORK_SIGNAL,
 };
 
 /**
@@ -304,7 +307,9 @@ struct fastipc_thread {
  *	owner->lock.
  * @min_prio: with %FASTIPC_NODE_MIN_PRIO, the least its work runs at;
  *	const.
- * @flags: %FASTIPC_NODE_* flags (three bits); const.
+ * @flags: %FASTIPC_NODE_* flags (four bits); const.  With
+ *	%FASTIPC_NODE_ACCEPT_SIGNALS the node is the first member of a
+ *	&struct fastipc_signal_node.
  * @dead: the owner died; @lock.
  * @released_queued: @released_work is on the owner's todo list, or read
  *	and not yet answered; owner->lock.
@@ -334,6 +339,56 @@ struct fastipc_node {
 	u8 death_done:1;
 	u8 oneway_busy:1;
 };
+
+/**
+ * struct fastipc_signal - the notification bits of a node (signal.c).
+ * @work: the SIGNAL record, on the owner's peer->todo exactly while @bits
+ *	is non-zero; owner->lock.  The link holds a node reference.
+ * @bits: OR of the masks signalled since the owner last read them;
+ *	owner->lock.
+ */
+struct fastipc_signal {
+	struct fastipc_work work;
+	u64 bits;
+};
+
+/**
+ * struct fastipc_signal_node - a node created with
+ *	%FASTIPC_NODE_ACCEPT_SIGNALS, from a slab cache of its own (node.c).
+ * @node: the node.
+ * @signal: its notification bits.
+ *
+ * Only the nodes that accept signals pay for them: &struct fastipc_node
+ * stays at its benchmarked size (node.c).
+ */
+struct fastipc_signal_node {
+	struct fastipc_node node;
+	struct fastipc_signal signal;
+};
+
+/**
+ * fastipc_node_signal() - the notification bits of @node.
+ * @node: a node with %FASTIPC_NODE_ACCEPT_SIGNALS in its flags.
+ *
+ * Return: its &struct fastipc_signal.
+ */
+static inline struct fastipc_signal *
+fastipc_node_signal(struct fastipc_node *node)
+{
+	return &container_of(node, struct fastipc_signal_node, node)->signal;
+}
+
+/**
+ * fastipc_signal_work_node() - the node whose SIGNAL work @w is.
+ * @w: a work of type %FASTIPC_WORK_SIGNAL.
+ *
+ * Return: the node.
+ */
+static inline struct fastipc_node *
+fastipc_signal_work_node(struct fastipc_work *w)
+{
+	return &container_of(w, struct fastipc_signal_node, signal.work)->node;
+}
 
 /**
  * enum fastipc_death_state - state of a death request.
@@ -554,6 +609,8 @@ void fastipc_pending_unclaim(struct fastipc_peer *peer,
 			     struct fastipc_txn *txn);
 bool fastipc_queue_peer_work(struct fastipc_peer *peer,
 			     struct fastipc_work *w);
+bool fastipc_requeue_peer_work(struct fastipc_peer *peer,
+			       struct fastipc_work *w);
 void fastipc_oneway_uncharge(struct fastipc_peer *to, struct fastipc_txn *txn);
 void fastipc_oneway_recharge(struct fastipc_peer *to, struct fastipc_txn *txn);
 void fastipc_thread_unhand(struct fastipc_thread *thread);
@@ -653,6 +710,7 @@ int fastipc_read(struct fastipc_thread *thread, struct fastipc_write_read *wr,
 		 bool nonblock);
 
 /* rw.c */
+int fastipc_cmd_check_plain(const struct fastipc_cmd *cmd);
 long fastipc_write_read(struct fastipc_peer *peer, struct file *file,
 			void __user *arg);
 
@@ -660,6 +718,13 @@ long fastipc_write_read(struct fastipc_peer *peer, struct file *file,
 int fastipc_cancel(struct fastipc_peer *peer,
 		   const struct fastipc_cancel *arg);
 int fastipc_txn_waited(struct fastipc_peer *peer, u64 id);
+
+/* signal.c */
+int fastipc_signal_send(struct fastipc_peer *peer, u32 handle, u64 mask);
+void fastipc_signal_claim(struct fastipc_work *w, struct fastipc_delivery *d);
+void fastipc_signal_untake(struct fastipc_peer *peer,
+			   struct fastipc_delivery *d);
+void fastipc_signal_drop(struct fastipc_work *w);
 
 /* uring.c */
 int fastipc_uring_cmd(struct io_uring_cmd *ioucmd, unsigned int issue_flags);
@@ -685,6 +750,7 @@ enum fastipc_stat {
 	FASTIPC_STAT_EXPORTS,
 	FASTIPC_STAT_BOOSTED,
 	FASTIPC_STAT_RING_OPS,
+	FASTIPC_STAT_SIGNALS,
 	FASTIPC_STAT_NR,
 };
 
@@ -699,6 +765,8 @@ enum fastipc_count {
 	FASTIPC_COUNT_KEPT,
 	FASTIPC_COUNT_TIMEOUTS,
 	FASTIPC_COUNT_ONEWAY_REFUSED,
+	FASTIPC_COUNT_SIGNALS_SENT,
+	FASTIPC_COUNT_SIGNALS_READ,
 	FASTIPC_COUNT_NR,
 };
 

@@ -14,6 +14,10 @@
  *    as handles exist.
  *  - The context manager slot holds one counted node, under
  *    fastipc_cm_lock; it is emptied when its owner dies.
+ *  - A node created with FASTIPC_NODE_ACCEPT_SIGNALS is the first member
+ *    of a &struct fastipc_signal_node from fastipc_signal_node_cache, the
+ *    others come from fastipc_node_cache (signal.c, rule 1); its flags,
+ *    const, say which cache frees it.
  */
 #include <linux/anon_inodes.h>
 #include <linux/capability.h>
@@ -26,6 +30,32 @@
 static DEFINE_SPINLOCK(fastipc_cm_lock);
 static struct fastipc_node *fastipc_context_mgr;
 static struct kmem_cache *fastipc_node_cache;
+static struct kmem_cache *fastipc_signal_node_cache;
+
+/* A zeroed node, with the notification bits its flags ask for. */
+static struct fastipc_node *fastipc_node_alloc(u32 flags)
+{
+	struct fastipc_signal_node *sn;
+
+	if (!(flags & FASTIPC_NODE_ACCEPT_SIGNALS))
+		return kmem_cache_zalloc(fastipc_node_cache, FASTIPC_GFP);
+	sn = kmem_cache_zalloc(fastipc_signal_node_cache, FASTIPC_GFP);
+	if (!sn)
+		return NULL;
+	sn->signal.work.type = FASTIPC_WORK_SIGNAL;
+	INIT_LIST_HEAD(&sn->signal.work.entry);
+	return &sn->node;
+}
+
+static void fastipc_node_dealloc(struct fastipc_node *node)
+{
+	if (node->flags & FASTIPC_NODE_ACCEPT_SIGNALS)
+		kmem_cache_free(fastipc_signal_node_cache,
+				container_of(node, struct fastipc_signal_node,
+					     node));
+	else
+		kmem_cache_free(fastipc_node_cache, node);
+}
 
 int fastipc_node_create(struct fastipc_peer *peer,
 			struct fastipc_node_create *arg)
@@ -35,13 +65,14 @@ int fastipc_node_create(struct fastipc_peer *peer,
 	int ret;
 
 	if (arg->flags & ~(FASTIPC_NODE_ACCEPT_FDS | FASTIPC_NODE_INHERIT_RT |
-			   FASTIPC_NODE_MIN_PRIO) || arg->reserved)
+			   FASTIPC_NODE_MIN_PRIO |
+			   FASTIPC_NODE_ACCEPT_SIGNALS) || arg->reserved)
 		return -EINVAL;
 	ret = fastipc_prio_check_min(arg, &min);
 	if (ret)
 		return ret;
 
-	node = kmem_cache_zalloc(fastipc_node_cache, FASTIPC_GFP);
+	node = fastipc_node_alloc(arg->flags);
 	if (!node)
 		return -ENOMEM;
 	kref_init(&node->kref);
@@ -59,7 +90,7 @@ int fastipc_node_create(struct fastipc_peer *peer,
 	if (peer->dead) {
 		spin_unlock(&peer->lock);
 		fastipc_peer_put(peer);
-		kmem_cache_free(fastipc_node_cache, node);
+		fastipc_node_dealloc(node);
 		return -EPIPE;
 	}
 	list_add_tail(&node->owner_entry, &peer->nodes);
@@ -84,7 +115,7 @@ static void fastipc_node_free(struct kref *kref)
 	spin_unlock(&owner->lock);
 	fastipc_stat_dec(FASTIPC_STAT_NODES);
 	trace_fastipc_node_freed(node);
-	kmem_cache_free(fastipc_node_cache, node);
+	fastipc_node_dealloc(node);
 	fastipc_peer_put(owner);
 }
 
@@ -292,10 +323,19 @@ int fastipc_node_cache_init(void)
 	BUILD_BUG_ON(sizeof(spinlock_t) == 4 &&
 		     sizeof(struct fastipc_node) > 88);
 	fastipc_node_cache = KMEM_CACHE(fastipc_node, SLAB_ACCOUNT);
-	return fastipc_node_cache ? 0 : -ENOMEM;
+	if (!fastipc_node_cache)
+		return -ENOMEM;
+	fastipc_signal_node_cache = KMEM_CACHE(fastipc_signal_node,
+					       SLAB_ACCOUNT);
+	if (!fastipc_signal_node_cache) {
+		kmem_cache_destroy(fastipc_node_cache);
+		return -ENOMEM;
+	}
+	return 0;
 }
 
 void fastipc_node_cache_exit(void)
 {
+	kmem_cache_destroy(fastipc_signal_node_cache);
 	kmem_cache_destroy(fastipc_node_cache);
 }

@@ -16,7 +16,9 @@
  *    touches it.  Records embedded in other objects (a ref's death notice,
  *    a node's NODE_RELEASED) are also unlinked by others (CLEAR_DEATH,
  *    RELEASE) under the same lock, so no code walks such a list without
- *    the lock: the abandon path pops entries one at a time (rule 6).
+ *    the lock: the abandon path pops entries one at a time (rule 6).  A
+ *    node's SIGNAL record is embedded too, but only its reader or the
+ *    drain unlinks it (signal.c).
  *
  * 2. Accepting work.  Work is linked to a peer only under its lock and
  *    only while !peer->dead.  dead is set once, under the lock; from then
@@ -156,6 +158,25 @@ bool fastipc_queue_peer_work(struct fastipc_peer *peer, struct fastipc_work *w)
 	if (peer->dead)
 		return false;
 	list_add_tail(&w->entry, &peer->todo);
+	fastipc_wake_one(peer);
+	return true;
+}
+
+/**
+ * fastipc_requeue_peer_work() - put @w back at the head of the peer's list
+ *	(rule 9) and wake a thread.
+ * @peer: the peer, with its lock held.
+ * @w: work its reader could not deliver.
+ *
+ * Return: false, with nothing done, when the peer is dead.
+ */
+bool fastipc_requeue_peer_work(struct fastipc_peer *peer,
+			       struct fastipc_work *w)
+{
+	lockdep_assert_held(&peer->lock);
+	if (peer->dead)
+		return false;
+	list_add(&w->entry, &peer->todo);
 	fastipc_wake_one(peer);
 	return true;
 }
@@ -798,6 +819,10 @@ void fastipc_work_abandon_list(struct fastipc_peer *peer,
 			fastipc_node_put(container_of(w, struct fastipc_node,
 						      released_work));
 			break;
+		case FASTIPC_WORK_SIGNAL:
+			/* The link's reference (signal.c, rule 3). */
+			fastipc_node_put(fastipc_signal_work_node(w));
+			break;
 		}
 	}
 }
@@ -857,6 +882,8 @@ static int fastipc_drain_batch(struct fastipc_peer *peer,
 		list_del_init(&w->entry);
 		if (w->type == FASTIPC_WORK_DEAD_NODE)
 			continue;	/* its request keeps it; stays QUEUED */
+		if (w->type == FASTIPC_WORK_SIGNAL)
+			fastipc_signal_drop(w);
 		txn = container_of(w, struct fastipc_txn, work);
 		if (w->type == FASTIPC_WORK_TXN && txn->oneway)
 			fastipc_oneway_uncharge(peer, txn);

@@ -8,7 +8,13 @@
 #include "internal.h"
 #include "trace.h"
 
-static int fastipc_cmd_check_plain(const struct fastipc_cmd *cmd)
+/**
+ * fastipc_cmd_check_plain() - a command without payload has none.
+ * @cmd: the command; only @op, @handle and @arg may be set.
+ *
+ * Return: 0 or -EINVAL.
+ */
+int fastipc_cmd_check_plain(const struct fastipc_cmd *cmd)
 {
 	if (cmd->flags || cmd->n_handles || cmd->txn_id || cmd->code ||
 	    cmd->data || cmd->data_len || cmd->handles || cmd->fds ||
@@ -70,6 +76,8 @@ static int fastipc_cmd_exec(struct fastipc_thread *thread,
 		return fastipc_death_request(peer, cmd->handle, cmd->arg);
 	case FASTIPC_CMD_CLEAR_DEATH:
 		return fastipc_death_clear(peer, cmd->handle, cmd->arg);
+	case FASTIPC_CMD_SIGNAL:
+		return fastipc_signal_send(peer, cmd->handle, cmd->arg);
 	case FASTIPC_CMD_LOOPER_ENTER:
 		if (cmd->handle || cmd->arg)
 			return -EINVAL;

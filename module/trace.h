@@ -332,6 +332,48 @@ DEFINE_EVENT(fastipc_node_class, fastipc_node_released,
 DEFINE_EVENT(fastipc_node_class, fastipc_node_freed,
 	TP_PROTO(const struct fastipc_node *node), TP_ARGS(node));
 
+/* SIGNAL set bits of a node: @mask sent, @bits now pending. */
+TRACE_EVENT(fastipc_node_signalled,
+	TP_PROTO(const struct fastipc_node *node,
+		 const struct fastipc_peer *from, u64 mask, u64 bits),
+	TP_ARGS(node, from, mask, bits),
+	TP_STRUCT__entry(
+		__field(u64, cookie)
+		__field(pid_t, owner_pid)
+		__field(pid_t, from_pid)
+		__field(u64, mask)
+		__field(u64, bits)
+	),
+	TP_fast_assign(
+		__entry->cookie = node->cookie;
+		__entry->owner_pid = pid_nr(node->owner->pid);
+		__entry->from_pid = pid_nr(from->pid);
+		__entry->mask = mask;
+		__entry->bits = bits;
+	),
+	TP_printk("from=%d owner=%d cookie=0x%llx mask=0x%llx bits=0x%llx",
+		  __entry->from_pid, __entry->owner_pid, __entry->cookie,
+		  __entry->mask, __entry->bits)
+);
+
+/* The owner read a node's bits (a SIGNAL record); they are zero again. */
+TRACE_EVENT(fastipc_signal_delivered,
+	TP_PROTO(const struct fastipc_node *node, u64 bits),
+	TP_ARGS(node, bits),
+	TP_STRUCT__entry(
+		__field(u64, cookie)
+		__field(pid_t, owner_pid)
+		__field(u64, bits)
+	),
+	TP_fast_assign(
+		__entry->cookie = node->cookie;
+		__entry->owner_pid = pid_nr(node->owner->pid);
+		__entry->bits = bits;
+	),
+	TP_printk("owner=%d cookie=0x%llx bits=0x%llx", __entry->owner_pid,
+		  __entry->cookie, __entry->bits)
+);
+
 DECLARE_EVENT_CLASS(fastipc_area_class,
 	TP_PROTO(const struct fastipc_area *area, unsigned long first,
 		 unsigned long granules),

@@ -629,7 +629,10 @@ static int fastipc_uring_done_now(struct io_uring_cmd *ioucmd, int res,
 	return -EIOCBQUEUED;
 }
 
-/* FASTIPC_URING_CMD: CALL (parked), SEND, REPLY, REPLY_ERROR (at once). */
+/*
+ * FASTIPC_URING_CMD: CALL (parked), SEND, REPLY, REPLY_ERROR, SIGNAL (at
+ * once).
+ */
 static int fastipc_uring_exec(struct fastipc_peer *peer,
 			      struct io_uring_cmd *ioucmd,
 			      const struct fastipc_uring_cmd *uc,
@@ -658,6 +661,10 @@ static int fastipc_uring_exec(struct fastipc_peer *peer,
 		fallthrough;
 	case FASTIPC_CMD_SEND:
 		if (uc->ret)
+			return -EINVAL;
+		break;
+	case FASTIPC_CMD_SIGNAL:
+		if (uc->ret || fastipc_cmd_check_plain(&cmd))
 			return -EINVAL;
 		break;
 	default:
@@ -691,6 +698,9 @@ static int fastipc_uring_exec(struct fastipc_peer *peer,
 		return -EIOCBQUEUED;
 	case FASTIPC_CMD_SEND:
 		ret = fastipc_txn_send(thread, &cmd, true, &reason);
+		break;
+	case FASTIPC_CMD_SIGNAL:
+		ret = fastipc_signal_send(peer, cmd.handle, cmd.arg);
 		break;
 	default:
 		ret = fastipc_txn_reply(thread, &cmd,

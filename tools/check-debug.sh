@@ -101,7 +101,7 @@ if [ "$sweep" != 0 ]; then
 	fsuites="fastipc_version_test fastipc_call_test fastipc_handle_test"
 	fsuites="$fsuites fastipc_area_test fastipc_error_test fastipc_poll_test"
 	fsuites="$fsuites fastipc_prio_test fastipc_harden_test lib_api_test"
-	fsuites="$fsuites fastipc_uring_test"
+	fsuites="$fsuites fastipc_uring_test fastipc_signal_test"
 	fenv="$fenv FASTIPC_FAULT_SUITES='${FASTIPC_FAULT_SUITES-$fsuites}'"
 	fenv="$fenv FASTIPC_FAULT_TIMEOUT='${FASTIPC_FAULT_TIMEOUT:-}'"
 	guest_suites "$kver fault-sweep" "$logs/vm-$kver-fault-sweep.log" \

@@ -217,6 +217,16 @@ typedef void (*fastipc_released_fn)(struct fastipc_peer *peer,
 				    uint32_t handle, void *cookie);
 
 /**
+ * typedef fastipc_signal_fn - one of our nodes was signalled.
+ * @peer: the owner.
+ * @handle: the owner's handle to the node.
+ * @bits: the OR of every mask signalled since the last call (never 0).
+ * @cookie: the node's cookie.
+ */
+typedef void (*fastipc_signal_fn)(struct fastipc_peer *peer, uint32_t handle,
+				  uint64_t bits, void *cookie);
+
+/**
  * typedef fastipc_death_fn - the owner of a watched node died.
  * @peer: the watching peer.
  * @handle: the watched handle (still held: release it).
@@ -228,7 +238,9 @@ typedef void (*fastipc_death_fn)(struct fastipc_peer *peer, uint32_t handle,
 /**
  * struct fastipc_node_opts - options of fastipc_node_create().
  * @flags: %FASTIPC_NODE_ACCEPT_FDS, %FASTIPC_NODE_INHERIT_RT,
- *	%FASTIPC_NODE_MIN_PRIO (the last two need %FASTIPC_FEAT_PRIO).
+ *	%FASTIPC_NODE_MIN_PRIO (the last two need %FASTIPC_FEAT_PRIO),
+ *	%FASTIPC_NODE_ACCEPT_SIGNALS (needs %FASTIPC_FEAT_SIGNAL; see
+ *	fastipc_node_on_signal()).
  * @min_policy: with %FASTIPC_NODE_MIN_PRIO: SCHED_OTHER, SCHED_FIFO or
  *	SCHED_RR.
  * @min_priority: with %FASTIPC_NODE_MIN_PRIO: a nice value for
@@ -323,8 +335,8 @@ int fastipc_thread_leave(struct fastipc_peer *peer);
  * @opts: options, or NULL.
  * @handle: out: the owner's handle to the node (one reference).
  *
- * Return: 0 or a negative errno; -EOPNOTSUPP for priority flags the
- * module does not support.
+ * Return: 0 or a negative errno; -EOPNOTSUPP for priority or signal
+ * flags the module does not support.
  */
 int fastipc_node_create(struct fastipc_peer *peer, fastipc_handler_fn handler,
 			void *cookie, const struct fastipc_node_opts *opts,
@@ -677,7 +689,8 @@ int fastipc_reply_error_id(struct fastipc_peer *peer, uint64_t txn_id,
  * The calling thread becomes a looper; on the kernel's spawn requests the
  * library starts more (detached) looper threads, up to max_threads in
  * all.  Each looper sends its reply and waits for the next transaction
- * in one ioctl.  Death and node-released callbacks run on loopers too.
+ * in one ioctl.  Death, node-released and signal callbacks run on loopers
+ * too.
  *
  * Return: 0 after fastipc_loop_stop(), or a negative errno.
  */
@@ -708,7 +721,7 @@ unsigned int fastipc_loop_threads(struct fastipc_peer *peer);
 
 /**
  * fastipc_dispatch() - read and handle one record on the calling thread:
- * a transaction, a death notice or a node-released notice.
+ * a transaction, a death notice, a node-released notice or a signal.
  * @peer: the peer.
  * @flags: 0 (do not wait) or %FASTIPC_DISPATCH_WAIT.
  *
@@ -719,6 +732,38 @@ unsigned int fastipc_loop_threads(struct fastipc_peer *peer);
  * another thread took it), -EPIPE for a dead peer, or a negative errno.
  */
 int fastipc_dispatch(struct fastipc_peer *peer, unsigned int flags);
+
+/* ---- notification bits (1.2) --------------------------------------------- */
+
+/**
+ * fastipc_signal() - OR @mask into the pending bits of @handle's node.
+ * @peer: the peer.
+ * @handle: a handle to a node created with %FASTIPC_NODE_ACCEPT_SIGNALS.
+ * @mask: the bits, not 0.
+ *
+ * Never blocks and allocates nothing; signals sent before the owner reads
+ * coalesce into one delivery with the OR of their masks.
+ *
+ * Return: 0 or a negative errno: -EINVAL (@mask 0), -ENOENT (no such
+ * handle), -EPERM (the node does not accept signals), -EPIPE (its owner
+ * died), -EOPNOTSUPP (module without %FASTIPC_FEAT_SIGNAL).
+ */
+int fastipc_signal(struct fastipc_peer *peer, uint32_t handle, uint64_t mask);
+
+/**
+ * fastipc_node_on_signal() - call @fn with the bits signalled to a node.
+ * @peer: the owner.
+ * @handle: the owner's handle to a node it created through
+ *	fastipc_node_create() with %FASTIPC_NODE_ACCEPT_SIGNALS.
+ * @fn: the callback (runs on a looper, in fastipc_dispatch() or in
+ *	fastipc_async_complete()), or NULL to stop; bits read while there
+ *	is none are dropped, so set it before the node's handle is given out.
+ *
+ * Return: 0, -ENOENT (not a node of ours), -EINVAL (created without
+ * %FASTIPC_NODE_ACCEPT_SIGNALS).
+ */
+int fastipc_node_on_signal(struct fastipc_peer *peer, uint32_t handle,
+			   fastipc_signal_fn fn);
 
 /* ---- death notifications ------------------------------------------------ */
 

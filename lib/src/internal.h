@@ -22,14 +22,18 @@
  * @handler: its handler.
  * @cookie: the user's cookie.
  * @released: node-released callback or NULL.
+ * @signalled: fastipc_node_on_signal()'s callback or NULL; atomic.
  * @handle: the owner's handle.
+ * @flags: the %FASTIPC_NODE_* flags it was created with.
  * @next: list of the peer's nodes (freed at close).
  */
 struct fipc_node {
 	fastipc_handler_fn handler;
 	void *cookie;
 	fastipc_released_fn released;
+	fastipc_signal_fn signalled;
 	uint32_t handle;
+	uint32_t flags;
 	struct fipc_node *next;
 };
 
@@ -140,6 +144,8 @@ void __fastipc_nodes_free(struct fastipc_peer *peer);
 
 /* death.c */
 void __fastipc_death_deliver(struct fastipc_peer *peer, uint64_t id);
+void __fastipc_signal_deliver(struct fastipc_peer *peer,
+			      const struct fastipc_ret *r);
 void __fastipc_deaths_free(struct fastipc_peer *peer);
 
 #endif /* _FASTIPC_INTERNAL_H */

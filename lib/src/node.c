@@ -10,7 +10,7 @@
 #include "internal.h"
 
 #define FIPC_NODE_FLAGS	(FASTIPC_NODE_ACCEPT_FDS | FASTIPC_NODE_INHERIT_RT | \
-			 FASTIPC_NODE_MIN_PRIO)
+			 FASTIPC_NODE_MIN_PRIO | FASTIPC_NODE_ACCEPT_SIGNALS)
 #define FIPC_PRIO_FLAGS	(FASTIPC_NODE_INHERIT_RT | FASTIPC_NODE_MIN_PRIO)
 
 int fastipc_node_create(struct fastipc_peer *peer, fastipc_handler_fn handler,
@@ -35,12 +35,16 @@ int fastipc_node_create(struct fastipc_peer *peer, fastipc_handler_fn handler,
 	if ((opts->flags & FIPC_PRIO_FLAGS) &&
 	    !(peer->features & FASTIPC_FEAT_PRIO))
 		return -EOPNOTSUPP;
+	if ((opts->flags & FASTIPC_NODE_ACCEPT_SIGNALS) &&
+	    !(peer->features & FASTIPC_FEAT_SIGNAL))
+		return -EOPNOTSUPP;
 	node = calloc(1, sizeof(*node));
 	if (!node)
 		return -ENOMEM;
 	node->handler = handler;
 	node->cookie = cookie;
 	node->released = opts->released;
+	node->flags = opts->flags;
 	nc.flags = opts->flags;
 	nc.cookie = fipc_u64(node);
 	nc.min_policy = (uint32_t)opts->min_policy;

@@ -301,6 +301,9 @@ int __fastipc_handle_record(struct fastipc_peer *peer,
 		if (node->released)
 			node->released(peer, node->handle, node->cookie);
 		return 0;
+	case FASTIPC_RET_SIGNAL:
+		__fastipc_signal_deliver(peer, r);
+		return 0;
 	case FASTIPC_RET_SPAWN_LOOPER:
 		pthread_mutex_lock(&peer->lock);
 		peer->spawn_owed++;

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * libfastipc: the server side: thread-pool growth under concurrent
- * clients and its limit, stopping the loop, epoll-mode dispatch, death and
- * node-released callbacks, threads leaving the peer when they exit, and no
+ * clients and its limit, stopping the loop, epoll-mode dispatch, death,
+ * node-released and signal callbacks, threads leaving the peer when they exit, and no
  * descriptor, memory or kernel object leak over a thousand open/close
  * cycles.
  */
@@ -478,6 +478,103 @@ TEST(node_released_callback)
 	EXPECT_EQ((void *)0xc0c0, rel.cookie);
 	fastipc_peer_close(b);
 	fastipc_peer_close(a);
+	FIPC_EXPECT_ZERO();
+}
+
+/* ---- notification bits --------------------------------------------------- */
+
+static struct {
+	int calls;
+	uint32_t handle;
+	uint64_t bits;
+	void *cookie;
+	struct lt_event ev;
+} sigs = { .ev = LT_EVENT_INIT };
+
+static void on_signal(struct fastipc_peer *p, uint32_t h, uint64_t bits,
+		      void *cookie)
+{
+	sigs.calls++;
+	sigs.handle = h;
+	sigs.bits = bits;
+	sigs.cookie = cookie;
+	lt_event_add(&sigs.ev, 1);
+}
+
+TEST(signal_callback_in_dispatch)
+{
+	struct fastipc_node_opts o = { .flags = FASTIPC_NODE_ACCEPT_SIGNALS };
+	struct fastipc_peer *a, *b;
+	uint32_t h, hb, plain, hp;
+
+	ASSERT_EQ(0, fastipc_peer_open(&a, NULL));
+	ASSERT_EQ(0, fastipc_peer_open(&b, NULL));
+	if (!(fastipc_peer_features(a) & FASTIPC_FEAT_SIGNAL)) {
+		EXPECT_EQ(-EOPNOTSUPP, fastipc_node_create(a, disp_handler,
+							   NULL, &o, &h));
+		fastipc_peer_close(b);
+		fastipc_peer_close(a);
+		SKIP(return, "module without FASTIPC_FEAT_SIGNAL");
+	}
+	ASSERT_EQ(0, fastipc_node_create(a, disp_handler, (void *)0x51c, &o,
+					 &h));
+	ASSERT_EQ(0, fastipc_node_create(a, disp_handler, NULL, NULL, &plain));
+	EXPECT_EQ(-EINVAL, fastipc_node_on_signal(a, plain, on_signal));
+	EXPECT_EQ(-ENOENT, fastipc_node_on_signal(a, 999, on_signal));
+	EXPECT_EQ(-EINVAL, fastipc_node_on_signal(NULL, h, on_signal));
+	ASSERT_EQ(0, fastipc_node_on_signal(a, h, on_signal));
+	ASSERT_EQ(0, lt_share(a, h, b, &hb));
+	ASSERT_EQ(0, lt_share(a, plain, b, &hp));
+	EXPECT_EQ(-EINVAL, fastipc_signal(b, hb, 0));
+	EXPECT_EQ(-EPERM, fastipc_signal(b, hp, 1));
+	EXPECT_EQ(-ENOENT, fastipc_signal(b, 999, 1));
+
+	sigs.calls = 0;
+	/* Three signals, one callback with their OR. */
+	EXPECT_EQ(0, fastipc_signal(b, hb, 0x1));
+	EXPECT_EQ(0, fastipc_signal(b, hb, 0x4));
+	EXPECT_EQ(0, fastipc_signal(b, hb, 0x1000000000ULL));
+	EXPECT_EQ(1, fastipc_dispatch(a, 0));
+	EXPECT_EQ(-EAGAIN, fastipc_dispatch(a, 0));
+	EXPECT_EQ(1, sigs.calls);
+	EXPECT_EQ(h, sigs.handle);
+	EXPECT_EQ(0x1000000005ULL, sigs.bits);
+	EXPECT_EQ((void *)0x51c, sigs.cookie);
+	/* No callback: the bits are read and dropped. */
+	ASSERT_EQ(0, fastipc_node_on_signal(a, h, NULL));
+	EXPECT_EQ(0, fastipc_signal(b, hb, 0x2));
+	EXPECT_EQ(1, fastipc_dispatch(a, 0));
+	EXPECT_EQ(1, sigs.calls);
+	fastipc_peer_close(a);
+	/* The owner is gone. */
+	EXPECT_EQ(-EPIPE, fastipc_signal(b, hb, 0x2));
+	fastipc_peer_close(b);
+	FIPC_EXPECT_ZERO();
+}
+
+TEST(signal_callback_on_looper)
+{
+	struct lt_server s;
+	struct fastipc_peer *b;
+	uint32_t hb;
+
+	ASSERT_EQ(0, lt_server_start(&s, 2, disp_handler, (void *)0x600d,
+				     FASTIPC_NODE_ACCEPT_SIGNALS, false));
+	ASSERT_EQ(0, fastipc_node_on_signal(s.p, s.node, on_signal));
+	ASSERT_EQ(0, -pthread_create(&s.thr, NULL, lt_loop_main, &s));
+	s.running = true;
+	ASSERT_EQ(0, fastipc_peer_open(&b, NULL));
+	ASSERT_EQ(0, lt_share(s.p, s.node, b, &hb));
+	sigs.calls = 0;
+	sigs.ev.count = 0;
+	EXPECT_EQ(0, fastipc_signal(b, hb, 0x80));
+	ASSERT_EQ(0, lt_event_wait(&sigs.ev, 1, 10));
+	EXPECT_EQ(1, sigs.calls);
+	EXPECT_EQ(s.node, sigs.handle);
+	EXPECT_EQ(0x80, sigs.bits);
+	EXPECT_EQ((void *)0x600d, sigs.cookie);
+	fastipc_peer_close(b);
+	lt_server_stop(&s);
 	FIPC_EXPECT_ZERO();
 }
 

@@ -107,7 +107,7 @@ static void expect_rejected(struct __test_metadata *_metadata,
 TEST_F(err, unknown_op)
 {
 	REJECT_C(fipc_cmd_op(0, self->h_plain, 0), EINVAL);
-	REJECT_C(fipc_cmd_op(FASTIPC_CMD_LOOPER_EXIT + 1, self->h_plain, 0),
+	REJECT_C(fipc_cmd_op(FASTIPC_CMD_SIGNAL + 1, self->h_plain, 0),
 		 EINVAL);
 	REJECT_C(fipc_cmd_op(0xffffffff, self->h_plain, 0), EINVAL);
 	REJECT_C(fipc_cmd_op(0x10000 | FASTIPC_CMD_ACQUIRE, self->h_plain, 0),
@@ -182,7 +182,7 @@ TEST_F(err, node_create_and_handle_fd_reserved)
 	struct fastipc_node_create nc;
 
 	static const struct { __u32 flags, policy; __s32 prio; } bad[] = {
-		{ FASTIPC_NODE_MIN_PRIO << 1, 0, 0 },
+		{ FASTIPC_NODE_ACCEPT_SIGNALS << 1, 0, 0 },
 		{ 0, 0, -5 },			/* minimum without the flag */
 		{ 0, 1, 0 },
 		{ FASTIPC_NODE_MIN_PRIO, 0, -21 },

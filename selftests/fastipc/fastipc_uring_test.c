@@ -694,6 +694,60 @@ TEST_F(ur, ring_closed_with_a_receiver)
 	EXPECT_EQ(FASTIPC_RET_TRANSACTION, r.op);
 }
 
+/* A SIGNAL through the ring wakes a receiver parked on the owner's ring. */
+TEST_F(ur, signal_through_the_ring_wakes_a_receiver)
+{
+	struct fastipc_cmd sg = fipc_cmd_op(FASTIPC_CMD_SIGNAL, 0, 0x30);
+	struct fastipc_cmd zero = fipc_cmd_op(FASTIPC_CMD_SIGNAL, 0, 0);
+	struct fastipc_version v;
+	struct fastipc_ret r, junk;
+	__u64 ud, res2;
+	__u32 n, hn;
+	int res, i;
+
+	ASSERT_EQ(0, ioctl(self->c.fd, FASTIPC_IOC_VERSION, &v));
+	if (!(v.features & FASTIPC_FEAT_SIGNAL))
+		SKIP(return, "module without FASTIPC_FEAT_SIGNAL");
+	ASSERT_EQ(0, fipc_node_create(self->s.fd, FASTIPC_NODE_ACCEPT_SIGNALS,
+				      0x516, &n));
+	ASSERT_EQ(0, fipc_share(self->s.fd, n, self->c.fd, &hn));
+	sg.handle = hn;
+	zero.handle = hn;
+	/* Refused at once: mask 0, a record pointer. */
+	ASSERT_EQ(0, submit_fipc(&self->ring, self->c.fd, FASTIPC_URING_CMD,
+				 &zero, NULL, 7));
+	ASSERT_EQ(0, reap(&self->ring, &ud, &res, &res2));
+	EXPECT_EQ(7, ud);
+	EXPECT_EQ(-EINVAL, res);
+	ASSERT_EQ(0, submit_fipc(&self->ring, self->c.fd, FASTIPC_URING_CMD,
+				 &sg, &junk, 8));
+	ASSERT_EQ(0, reap(&self->ring, &ud, &res, &res2));
+	EXPECT_EQ(8, ud);
+	EXPECT_EQ(-EINVAL, res);
+
+	memset(&r, 0, sizeof(r));
+	ASSERT_EQ(0, submit_fipc(&self->ring, self->s.fd, FASTIPC_URING_RECV,
+				 NULL, &r, 1));
+	EXPECT_FALSE(cqe_within(&self->ring, 20));
+	ASSERT_EQ(0, submit_fipc(&self->ring, self->c.fd, FASTIPC_URING_CMD,
+				 &sg, NULL, 2));
+	for (i = 0; i < 2; i++) {
+		ASSERT_EQ(0, reap(&self->ring, &ud, &res, &res2));
+		if (ud == 2) {
+			EXPECT_EQ(0, res);
+			continue;
+		}
+		ASSERT_EQ(1, ud);
+		EXPECT_EQ(FASTIPC_RET_SIGNAL, res);
+		EXPECT_EQ(0, res2);
+	}
+	EXPECT_EQ(FASTIPC_RET_SIGNAL, r.op);
+	EXPECT_EQ(0x516, r.cookie);
+	EXPECT_EQ(0x30, r.code);
+	EXPECT_EQ(-EAGAIN, fipc_read(self->s.fd, FASTIPC_WR_NONBLOCK, &r, 1));
+	FIPC_EXPECT_STAT(0, "signals");
+}
+
 /* The submitter is killed with calls in flight and a receiver parked. */
 TEST_F(ur, submitter_killed)
 {

@@ -39,6 +39,7 @@
 #define FZ_NOTES	96
 #define FZ_NOTE_LEN	200
 #define FZ_MAX_ERRNO	136
+#define FZ_REC_NR	9	/* record ops counted: 0 (bad), 1..SIGNAL */
 
 #define FZ_DEV		"/dev/fastipc"
 #define FZ_STATS	"/sys/kernel/debug/fastipc/stats"
@@ -101,6 +102,7 @@ enum fz_op {
 	FZ_OP_MUNMAP,
 	FZ_OP_EXEC,
 	FZ_OP_SELF_KILL,
+	FZ_OP_NOTIFY,		/* FASTIPC_CMD_SIGNAL: notification bits */
 	FZ_OP_URING,		/* not in the default set: -o */
 	FZ_OP_NR
 };
@@ -119,8 +121,8 @@ enum fz_site {
 	FZ_SITE_BAD_IOCTL,
 	FZ_SITE_WR,		/* WRITE_READ rejected as a whole */
 	FZ_SITE_READ,		/* the read phase */
-	FZ_SITE_CMD,		/* + enum fastipc_cmd_op (1..11), 12: bad op */
-	FZ_SITE_CMD_END = FZ_SITE_CMD + 13,
+	FZ_SITE_CMD,		/* + enum fastipc_cmd_op (1..12), 13: bad op */
+	FZ_SITE_CMD_END = FZ_SITE_CMD + 14,
 	FZ_SITE_MMAP = FZ_SITE_CMD_END,
 	FZ_SITE_MPROTECT,
 	FZ_SITE_MREMAP,
@@ -196,7 +198,7 @@ struct fz_shared {
 	__u64 ops_started;
 	__u64 op_count[FZ_OP_NR];
 	__u64 op_ns[FZ_OP_NR];
-	__u64 rec_count[8];		/* records read, by op (0: bad) */
+	__u64 rec_count[FZ_REC_NR];	/* records read, by op (0: bad) */
 	__u64 hist[FZ_SITE_NR][FZ_MAX_ERRNO];
 	__u64 unexpected;
 	__u64 unexpected_site[FZ_SITE_NR];

@@ -66,6 +66,8 @@ void fz_op_node_create(struct fz_thread *t)
 	memset(&nc, 0, sizeof(nc));
 	nc.flags = fz_below(r, 4) & (FASTIPC_NODE_ACCEPT_FDS |
 				     FASTIPC_NODE_INHERIT_RT);
+	if (fz_chance(r, 1, 3))
+		nc.flags |= FASTIPC_NODE_ACCEPT_SIGNALS;
 	switch (fz_below(r, 14)) {
 	case 0:		/* nice minimum, valid and one past either end */
 	case 1:
@@ -99,7 +101,7 @@ void fz_op_node_create(struct fz_thread *t)
 		e = FZ_E(EINVAL) | FZ_E(EPIPE);
 		break;
 	case 5:
-		nc.flags |= 1U << (3 + fz_below(r, 29));
+		nc.flags |= 1U << (4 + fz_below(r, 28));
 		e = FZ_E(EINVAL) | FZ_E(EPIPE);
 		break;
 	case 6:

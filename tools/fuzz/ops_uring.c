@@ -177,6 +177,16 @@ void fz_op_uring(struct fz_thread *t)
 			s[i]->cmd.data_len |= 1;
 			s[i]->expect |= FZ_E(EFAULT);
 			break;
+		case 4:		/* notification bits, done at once */
+			if (s[i]->call)
+				break;
+			memset(&s[i]->cmd, 0, sizeof(s[i]->cmd));
+			s[i]->cmd.op = FASTIPC_CMD_SIGNAL;
+			s[i]->cmd.handle = fz_handle_pick(t, &valid);
+			s[i]->cmd.arg = fz_next(r) | 1;
+			s[i]->expect = FZ_E(EPIPE) | FZ_E(ENOENT) |
+				       FZ_E(EPERM);
+			break;
 		}
 		fz_uring_prep(io_uring_get_sqe(&ring), p->fd, op, &s[i]->cmd,
 			      s[i]->call ? &s[i]->ret : NULL, s[i]);

@@ -533,6 +533,104 @@ void fz_op_bulk(struct fz_thread *t)
 	}
 }
 
+/* ---- notification bits ------------------------------------------------- */
+
+/*
+ * A SIGNAL at t->cmds[@i]: to a handle we hold (its node may refuse
+ * signals: EPERM; its owner may be dead: EPIPE), a bad handle (ENOENT),
+ * with mask 0 or a stray field (EINVAL), or to a node of ours made to take
+ * them, which must.
+ */
+static void fz_build_signal(struct fz_thread *t, unsigned int i)
+{
+	struct fz_proc *p = t->p;
+	fz_emask e = FZ_E_BASE | FZ_E(ENOENT) | FZ_E(EPERM);
+	__u64 mask = fz_next(&t->r) | 1ULL << fz_below(&t->r, 64);
+	__u32 h = 0, k;
+	bool valid;
+
+	if (fz_chance(&t->r, 1, 3)) {
+		/*
+		 * One of our own nodes that takes signals, if any, by a number
+		 * we still hold for it: a released number may name another
+		 * node now (the lowest free number is reused), so only the
+		 * latest node recorded with it counts, and only while the
+		 * table says the handle is ours.  A sibling's RELEASE racing
+		 * us gives ENOENT, and a sibling's import or read reusing the
+		 * number before it updated the table EPERM (seen a few times
+		 * a minute): the record oracle (fz_rx_signal) is the check.
+		 */
+		unsigned int j, m, start = fz_below(&t->r, p->nnodes + 1);
+
+		pthread_mutex_lock(&p->lock);
+		for (k = 0; k < p->nnodes && !h; k++) {
+			const struct fz_node *n;
+			int hi;
+
+			j = (k + start) % p->nnodes;
+			n = &p->nodes[j];
+			if (!(n->flags & FASTIPC_NODE_ACCEPT_SIGNALS))
+				continue;
+			for (m = j + 1; m < p->nnodes; m++)
+				if (p->nodes[m].h == n->h)
+					break;
+			hi = fz_handle_find(p, n->h);
+			if (m == p->nnodes && hi >= 0 && p->handles[hi].own)
+				h = n->h;
+		}
+		pthread_mutex_unlock(&p->lock);
+		e = FZ_E_BASE | FZ_E(ENOENT) | FZ_E(EPERM);
+	}
+	if (!h)
+		h = fz_handle_pick(t, &valid);
+	if (fz_chance(&t->r, 1, 4))
+		mask = 1ULL << fz_below(&t->r, 4);	/* coalescing */
+	fz_cmd_plain(&t->cmds[i], FASTIPC_CMD_SIGNAL, h, mask);
+	switch (fz_below(&t->r, 30)) {
+	case 0:
+		t->cmds[i].arg = 0;
+		e = FZ_E(EINVAL) | FZ_E(EPIPE);
+		break;
+	case 1:
+		t->cmds[i].code = 1;
+		e = FZ_E(EINVAL) | FZ_E(EPIPE);
+		break;
+	case 2:
+		t->cmds[i].txn_id = 1;
+		e = FZ_E(EINVAL) | FZ_E(EPIPE);
+		break;
+	default:
+		break;
+	}
+	fz_set(t, i, FZ_CX_PLAIN, e);
+}
+
+/* A well-formed SIGNAL: its outcome depends on its handle only. */
+static bool fz_signal_clean(const struct fastipc_cmd *c)
+{
+	return c->op == FASTIPC_CMD_SIGNAL && c->arg && !c->code &&
+	       !c->txn_id;
+}
+
+/* A burst of signals in one WRITE_READ, some to the same node. */
+void fz_op_notify(struct fz_thread *t)
+{
+	unsigned int n = fz_take_out(t, 0), k = 1 + fz_below(&t->r, 8);
+
+	while (k-- && n < FZ_CMDS) {
+		fz_build_signal(t, n);
+		if (n && fz_chance(&t->r, 1, 3) &&
+		    fz_signal_clean(&t->cmds[n - 1]) &&
+		    fz_signal_clean(&t->cmds[n])) {
+			/* Again to the previous one's node: they coalesce. */
+			t->cmds[n].handle = t->cmds[n - 1].handle;
+			t->cx[n] = t->cx[n - 1];
+		}
+		n++;
+	}
+	fz_wr(t, n, 0, 0, false, NULL);
+}
+
 /* ---- random batches ---------------------------------------------------- */
 
 /* One random command at t->cmds[@i], well-formed or not. */
@@ -541,7 +639,7 @@ static void fz_build_any(struct fz_thread *t, unsigned int i, bool *calling)
 	struct fastipc_cmd *c = &t->cmds[i];
 	bool valid;
 
-	switch (fz_below(&t->r, 14)) {
+	switch (fz_below(&t->r, 15)) {
 	case 0:
 		fz_build_call(t, i, *calling || t->in_call);
 		*calling = true;
@@ -576,11 +674,14 @@ static void fz_build_any(struct fz_thread *t, unsigned int i, bool *calling)
 		break;
 	case 12:
 		/* An op that does not exist. */
-		fz_cmd_plain(c, fz_chance(&t->r, 1, 2) ? 0 : 12 + fz_below(&t->r, 3),
-			     0, 0);
+		fz_cmd_plain(c, fz_chance(&t->r, 1, 2) ? 0 :
+			     FASTIPC_CMD_SIGNAL + 1 + fz_below(&t->r, 3), 0, 0);
 		if (fz_chance(&t->r, 1, 4))
 			c->op = ~0U;
 		fz_set(t, i, FZ_CX_PLAIN, FZ_E(EINVAL) | FZ_E(EPIPE));
+		break;
+	case 13:
+		fz_build_signal(t, i);
 		break;
 	default:
 		/* A plain command with a stray field. */

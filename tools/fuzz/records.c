@@ -467,6 +467,42 @@ static void fz_rx_dead_node(struct fz_thread *t, const struct fastipc_ret *r)
 	}
 }
 
+/*
+ * Notification bits: never zero, nothing of a transaction, for a node of
+ * ours created with FASTIPC_NODE_ACCEPT_SIGNALS.
+ */
+static void fz_rx_signal(struct fz_thread *t, const struct fastipc_ret *r)
+{
+	struct fz_proc *p = t->p;
+	int accepts = -1;
+	unsigned int i;
+
+	if (!r->code || r->txn_id || r->flags || r->offset || r->data_len ||
+	    r->n_handles || r->n_fds || r->sender_pid || r->reason) {
+		fz_rec_bad(t, r, "SIGNAL without bits or with other fields");
+		return;
+	}
+	if (!fz_cookie_ours(p, r->cookie)) {
+		fz_finding(FZ_F_MISROUTE,
+			   "SIGNAL for cookie %#llx, not ours (slot %d inc %d)",
+			   (unsigned long long)r->cookie, p->slot, p->inc);
+		return;
+	}
+	pthread_mutex_lock(&p->lock);
+	for (i = 0; i < p->nnodes; i++) {
+		if (p->nodes[i].cookie == r->cookie) {
+			accepts = !!(p->nodes[i].flags &
+				     FASTIPC_NODE_ACCEPT_SIGNALS);
+			break;
+		}
+	}
+	pthread_mutex_unlock(&p->lock);
+	if (!accepts)
+		fz_finding(FZ_F_MISROUTE,
+			   "SIGNAL for node %#llx, created without ACCEPT_SIGNALS",
+			   (unsigned long long)r->cookie);
+}
+
 /* Every record of one read. */
 void fz_records(struct fz_thread *t, const struct fastipc_ret *r,
 		unsigned int n)
@@ -478,8 +514,8 @@ void fz_records(struct fz_thread *t, const struct fastipc_ret *r,
 	for (i = 0; i < n; i++, r++) {
 		unsigned int op = r->op;
 
-		__atomic_fetch_add(&fz_sh->rec_count[op < 8 ? op : 0], 1,
-				   __ATOMIC_RELAXED);
+		__atomic_fetch_add(&fz_sh->rec_count[op < FZ_REC_NR ? op : 0],
+				   1, __ATOMIC_RELAXED);
 		if (r->reserved || r->flags & ~0xfU) {
 			fz_rec_bad(t, r, "reserved field or unknown flag set");
 			continue;
@@ -506,6 +542,9 @@ void fz_records(struct fz_thread *t, const struct fastipc_ret *r,
 		case FASTIPC_RET_SPAWN_LOOPER:
 			if (fz_chance(&t->r, 1, 2))
 				fz_spawn_extra(t);
+			break;
+		case FASTIPC_RET_SIGNAL:
+			fz_rx_signal(t, r);
 			break;
 		default:
 			fz_rec_bad(t, r, "unknown record");

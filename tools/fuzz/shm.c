@@ -53,13 +53,14 @@ static const char * const fz_op_names[FZ_OP_NR] = {
 	[FZ_OP_MUNMAP] = "munmap",
 	[FZ_OP_EXEC] = "exec",
 	[FZ_OP_SELF_KILL] = "self_kill",
+	[FZ_OP_NOTIFY] = "notify",
 	[FZ_OP_URING] = "uring",
 };
 
 static const char * const fz_cmd_names[] = {
 	"cmd?", "CALL", "SEND", "REPLY", "REPLY_ERROR", "FREE", "ACQUIRE",
 	"RELEASE", "REQUEST_DEATH", "CLEAR_DEATH", "LOOPER_ENTER",
-	"LOOPER_EXIT", "cmd-bad-op", "cmd?",
+	"LOOPER_EXIT", "SIGNAL", "cmd-bad-op", "cmd?",
 };
 
 static const char * const fz_site_names[] = {
@@ -229,9 +230,9 @@ int fz_shared_attach(void)
 	return 0;
 }
 
-static const char * const fz_rec_names[8] = {
+static const char * const fz_rec_names[FZ_REC_NR] = {
 	"bad", "TRANSACTION", "REPLY", "DEAD_REPLY", "FAILED_REPLY",
-	"DEAD_NODE", "NODE_RELEASED", "SPAWN_LOOPER",
+	"DEAD_NODE", "NODE_RELEASED", "SPAWN_LOOPER", "SIGNAL",
 };
 
 /* Operation counts, records, the errno histogram, observations. */
@@ -250,7 +251,7 @@ void fz_report(FILE *out)
 			fz_sh->op_ns[i] / 1e6 / fz_sh->op_count[i]);
 	}
 	fprintf(out, "\n# records read:");
-	for (i = 0; i < 8; i++)
+	for (i = 0; i < FZ_REC_NR; i++)
 		if (fz_sh->rec_count[i])
 			fprintf(out, " %s %llu", fz_rec_names[i],
 				(unsigned long long)fz_sh->rec_count[i]);

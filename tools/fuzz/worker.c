@@ -69,6 +69,7 @@ static const struct fz_opdef fz_ops[FZ_OP_NR] = {
 	[FZ_OP_MUNMAP] = { fz_op_munmap, 5, FZ_OPF_NOLOCK | FZ_OPF_CHAOS },
 	[FZ_OP_EXEC] = { fz_op_exec, 5, FZ_OPF_CHAOS },
 	[FZ_OP_SELF_KILL] = { fz_op_self_kill, 3, FZ_OPF_CHAOS },
+	[FZ_OP_NOTIFY] = { fz_op_notify, 150 },
 	[FZ_OP_URING] = { fz_op_uring, 150 },
 };
 
@@ -196,6 +197,8 @@ int fz_peer_open(struct fz_proc *p)
 		memset(&nc, 0, sizeof(nc));
 		nc.flags = i == 0 ? FASTIPC_NODE_ACCEPT_FDS :
 			   (__u32)fz_below(&p->rng, 4);
+		if (fz_chance(&p->rng, 1, 2))
+			nc.flags |= FASTIPC_NODE_ACCEPT_SIGNALS;
 		if (i && fz_chance(&p->rng, 1, 3)) {
 			/* Served at least at nice -10, or SCHED_FIFO 1. */
 			nc.flags |= FASTIPC_NODE_MIN_PRIO;

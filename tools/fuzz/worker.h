@@ -339,6 +339,7 @@ void fz_op_munmap(struct fz_thread *t);
 void fz_op_exec(struct fz_thread *t);
 void fz_op_self_kill(struct fz_thread *t);
 void fz_op_uring(struct fz_thread *t);
+void fz_op_notify(struct fz_thread *t);
 
 /* ops_misc.c, sock.c */
 int fz_export(struct fz_thread *t, __u32 h, bool fuzz);

@@ -157,7 +157,8 @@ unsigned int fz_take_out(struct fz_thread *t, unsigned int at)
 
 static enum fz_site fz_cmd_site(__u32 op)
 {
-	return FZ_SITE_CMD + (op >= 1 && op <= 11 ? op : 12);
+	return FZ_SITE_CMD + (op >= 1 && op <= FASTIPC_CMD_SIGNAL ? op :
+			      FASTIPC_CMD_SIGNAL + 1);
 }
 
 /*

@@ -15,7 +15,7 @@ cd /opt/fastipc || exit 1
 uname -r
 uid=${FASTIPC_UNPRIV_UID:-65534}
 stats=/sys/kernel/debug/fastipc/stats
-live='peers threads nodes refs txns buffers deaths exports boosted'
+live='peers threads nodes refs txns buffers deaths exports boosted signals'
 kml=/sys/kernel/debug/kmemleak
 if [ "$FASTIPC_KMEMLEAK" = 1 ]; then
 	echo scan >$kml

@@ -94,6 +94,12 @@
 #define FASTIPC_FEAT_URING_DEADLINE	_BITULL(8)
 
 /**
+ * FASTIPC_FEAT_SIGNAL - notification bits: %FASTIPC_CMD_SIGNAL,
+ * %FASTIPC_RET_SIGNAL, %FASTIPC_NODE_ACCEPT_SIGNALS.
+ */
+#define FASTIPC_FEAT_SIGNAL	_BITULL(9)
+
+/**
  * struct fastipc_version - answer of %FASTIPC_IOC_VERSION.
  * @abi: %FASTIPC_ABI_VERSION of the running module.
  * @major: module release, major number.
@@ -128,6 +134,14 @@ struct fastipc_version {
  * included, is served at least at @min_policy / @min_priority.
  */
 #define FASTIPC_NODE_MIN_PRIO	_BITUL(2)
+
+/**
+ * FASTIPC_NODE_ACCEPT_SIGNALS - the node takes %FASTIPC_CMD_SIGNAL from
+ * any peer holding a handle to it; its owner reads the bits in
+ * %FASTIPC_RET_SIGNAL records.  Without it a signal fails with EPERM.
+ * %FASTIPC_FEAT_SIGNAL.
+ */
+#define FASTIPC_NODE_ACCEPT_SIGNALS	_BITUL(3)
 
 /**
  * struct fastipc_node_create - argument of %FASTIPC_IOC_NODE_CREATE.
@@ -188,6 +202,10 @@ struct fastipc_handle_fd {
  * @FASTIPC_CMD_LOOPER_ENTER: this thread serves transactions of the peer.
  * @FASTIPC_CMD_LOOPER_EXIT: this thread leaves the thread pool (sent by a
  *	thread before it exits).
+ * @FASTIPC_CMD_SIGNAL: OR the non-zero mask @arg into the pending bits of
+ *	@handle's node (created with %FASTIPC_NODE_ACCEPT_SIGNALS); its owner
+ *	reads them in one %FASTIPC_RET_SIGNAL record, however many signals
+ *	came before.  Never blocks, allocates nothing.  %FASTIPC_FEAT_SIGNAL.
  */
 enum fastipc_cmd_op {
 	FASTIPC_CMD_CALL = 1,
@@ -200,7 +218,8 @@ enum fastipc_cmd_op {
 	FASTIPC_CMD_REQUEST_DEATH,
 	FASTIPC_CMD_CLEAR_DEATH,
 	FASTIPC_CMD_LOOPER_ENTER,
-	FASTIPC_CMD_LOOPER_EXIT
+	FASTIPC_CMD_LOOPER_EXIT,
+	FASTIPC_CMD_SIGNAL
 };
 
 /**
@@ -221,7 +240,7 @@ enum fastipc_cmd_op {
  * struct fastipc_cmd - one command of the WRITE_READ write buffer.
  * @op: &enum fastipc_cmd_op.
  * @flags: %FASTIPC_TXN_* for CALL, SEND and REPLY; zero otherwise.
- * @handle: target handle (CALL, SEND, ACQUIRE, RELEASE, *_DEATH).
+ * @handle: target handle (CALL, SEND, ACQUIRE, RELEASE, *_DEATH, SIGNAL).
  * @n_handles: number of handles at @handles to pass along.
  * @txn_id: REPLY, REPLY_ERROR: the transaction answered (0: latest).
  * @code: CALL, SEND, REPLY: user-defined value passed through;
@@ -235,7 +254,8 @@ enum fastipc_cmd_op {
  * @n_fds: number of fds at @fds.
  * @reserved0: must be zero.
  * @arg: FREE: buffer offset; REQUEST_DEATH, CLEAR_DEATH: cookie;
- *	CALL with %FASTIPC_TXN_DEADLINE: the deadline.
+ *	CALL with %FASTIPC_TXN_DEADLINE: the deadline; SIGNAL: the bits to
+ *	set (non-zero).
  */
 struct fastipc_cmd {
 	__u32 op;
@@ -266,6 +286,9 @@ struct fastipc_cmd {
  *	our node (cookie @cookie) went away.
  * @FASTIPC_RET_SPAWN_LOOPER: no thread is idle to serve a transaction:
  *	start one more looper (sent once per shortage, up to the maximum).
+ * @FASTIPC_RET_SIGNAL: our node (cookie @cookie) was signalled: @code
+ *	holds the OR of every mask sent since its last SIGNAL record, and
+ *	the node's pending bits are zero again.  %FASTIPC_FEAT_SIGNAL.
  */
 enum fastipc_ret_op {
 	FASTIPC_RET_TRANSACTION = 1,
@@ -274,7 +297,8 @@ enum fastipc_ret_op {
 	FASTIPC_RET_FAILED_REPLY,
 	FASTIPC_RET_DEAD_NODE,
 	FASTIPC_RET_NODE_RELEASED,
-	FASTIPC_RET_SPAWN_LOOPER
+	FASTIPC_RET_SPAWN_LOOPER,
+	FASTIPC_RET_SIGNAL
 };
 
 /** FASTIPC_RET_ONEWAY - the transaction was sent with SEND: no reply. */
@@ -328,8 +352,9 @@ enum fastipc_reason {
  * @flags: %FASTIPC_RET_* flags.
  * @txn_id: transaction ID (TRANSACTION, REPLY, DEAD_REPLY, FAILED_REPLY).
  * @cookie: TRANSACTION: the node's cookie; DEAD_NODE: the request's
- *	cookie; NODE_RELEASED: the node's cookie.
- * @code: TRANSACTION, REPLY: the sender's code; FAILED_REPLY: errno.
+ *	cookie; NODE_RELEASED, SIGNAL: the node's cookie.
+ * @code: TRANSACTION, REPLY: the sender's code; FAILED_REPLY: errno;
+ *	SIGNAL: the bits, never zero.
  * @offset: offset of the payload in the receive area, unless INLINE.
  *	Handles (__u32) then fds (__s32) follow the payload at the next
  *	multiple of 8.  Release it with %FASTIPC_CMD_FREE.
@@ -504,8 +529,8 @@ struct fastipc_cancel {
  * struct fastipc_uring_cmd - the payload of an %IORING_OP_URING_CMD SQE on
  * a peer's fd (the 16 bytes of sqe->cmd: no %IORING_SETUP_SQE128 needed).
  * @cmd: %FASTIPC_URING_CMD: user pointer to one &struct fastipc_cmd, the
- *	command description WRITE_READ takes (CALL, SEND, REPLY or
- *	REPLY_ERROR; a CALL's %FASTIPC_TXN_DEADLINE with
+ *	command description WRITE_READ takes (CALL, SEND, REPLY,
+ *	REPLY_ERROR or SIGNAL; a CALL's %FASTIPC_TXN_DEADLINE with
  *	%FASTIPC_FEAT_URING_DEADLINE).  It and everything it points to
  *	(payload, iovecs, handles, fds) are read during the submission and
  *	may be reused once io_uring_submit() returned.
@@ -515,7 +540,7 @@ struct fastipc_cancel {
  *	completion fills: a CALL's answer, RECV's record.  It must stay
  *	valid until the CQE is reaped.  A CALL's transaction ID is written
  *	to its @txn_id (and zero to its @op) during the submission, for
- *	%FASTIPC_IOC_CANCEL.  Zero for SEND, REPLY, REPLY_ERROR.
+ *	%FASTIPC_IOC_CANCEL.  Zero for SEND, REPLY, REPLY_ERROR, SIGNAL.
  *
  * sqe->cmd_op is %FASTIPC_URING_CMD, %FASTIPC_URING_RECV or
  * %FASTIPC_URING_CANCEL, sqe->fd the peer's fd (only its opener may
@@ -530,7 +555,8 @@ struct fastipc_cancel {
  *   With %IORING_SETUP_CQE32, big_cqe[0] holds &enum fastipc_reason where
  *   the errno alone is ambiguous (a refused SEND), as
  *   &fastipc_write_read.reason does.
- * - SEND, REPLY, REPLY_ERROR, CANCEL: res 0, done at once (no record).
+ * - SEND, REPLY, REPLY_ERROR, SIGNAL, CANCEL: res 0, done at once (no
+ *   record).
  * - CALL: res is the &enum fastipc_ret_op of the answer written at @ret:
  *   %FASTIPC_RET_REPLY, %FASTIPC_RET_DEAD_REPLY or
  *   %FASTIPC_RET_FAILED_REPLY, exactly as WRITE_READ would have read it.

@@ -62,6 +62,8 @@ fastipc_death_delivered cookie death_cookie pid owner_pid handle count
 fastipc_node_created cookie owner_pid flags
 fastipc_node_released cookie owner_pid flags
 fastipc_node_freed cookie owner_pid flags
+fastipc_node_signalled cookie owner_pid from_pid mask bits
+fastipc_signal_delivered cookie owner_pid bits
 fastipc_buffer_alloc offset size free pid buffers
 fastipc_buffer_free offset size free pid buffers
 fastipc_thread_created pid tid loopers spawn_requested
