@@ -116,18 +116,20 @@ static inline struct fastipc_cmd fb_cmd_free(uint64_t offset)
 }
 
 /*
- * One WRITE_READ: run @n commands, then (when @nrets) wait for and read
- * records.  Return: records read (>= 0) or -errno.  Restarts on EINTR
- * without re-running commands, as the ABI intends.
+ * One WRITE_READ with @flags (FASTIPC_WR_*): run @n commands, then (when
+ * @nrets) wait for and read records.  Return: records read (>= 0) or
+ * -errno.  Restarts on EINTR without re-running commands, as the ABI
+ * intends.
  */
-static inline int fb_wr(struct fb_peer *p, const struct fastipc_cmd *cmds,
-			unsigned int n, struct fastipc_ret *rets,
-			unsigned int nrets)
+static inline int fb_wr_flags(struct fb_peer *p, uint32_t flags,
+			      const struct fastipc_cmd *cmds, unsigned int n,
+			      struct fastipc_ret *rets, unsigned int nrets)
 {
 	struct fastipc_write_read wr;
 	int ret;
 
 	memset(&wr, 0, sizeof(wr));
+	wr.flags = flags;
 	wr.write_buffer = fb_ptr(cmds);
 	wr.write_size = (uint64_t)n * sizeof(*cmds);
 	wr.read_buffer = fb_ptr(rets);
@@ -139,6 +141,14 @@ static inline int fb_wr(struct fb_peer *p, const struct fastipc_cmd *cmds,
 	if (ret < 0)
 		return -errno;
 	return (int)(wr.read_consumed / sizeof(*rets));
+}
+
+/* fb_wr_flags() without flags: the blocking WRITE_READ. */
+static inline int fb_wr(struct fb_peer *p, const struct fastipc_cmd *cmds,
+			unsigned int n, struct fastipc_ret *rets,
+			unsigned int nrets)
+{
+	return fb_wr_flags(p, 0, cmds, n, rets, nrets);
 }
 
 /*

@@ -55,29 +55,6 @@ static uint64_t note_bits(uint64_t i)
 	return 1ULL << (i % 64);
 }
 
-/* One WRITE_READ with flags; records read or -errno. */
-static int wr_flags(struct fb_peer *p, uint32_t flags,
-		    const struct fastipc_cmd *cmds, unsigned int n,
-		    struct fastipc_ret *rets, unsigned int nrets)
-{
-	struct fastipc_write_read wr;
-	int ret;
-
-	memset(&wr, 0, sizeof(wr));
-	wr.flags = flags;
-	wr.write_buffer = fb_ptr(cmds);
-	wr.write_size = (uint64_t)n * sizeof(*cmds);
-	wr.read_buffer = fb_ptr(rets);
-	wr.read_size = (uint64_t)nrets * sizeof(*rets);
-	do {
-		p->ioctls++;
-		ret = ioctl(p->fd, FASTIPC_IOC_WRITE_READ, &wr);
-	} while (ret < 0 && errno == EINTR);
-	if (ret < 0)
-		return -errno;
-	return (int)(wr.read_consumed / sizeof(*rets));
-}
-
 /* The notification command of @m to handle @h, number @i. */
 static struct fastipc_cmd note_cmd(int m, uint32_t h, uint64_t i)
 {
@@ -221,7 +198,7 @@ static int run_burst(int m, uint64_t burst, double *send_ns,
 	for (i = 0; i < burst; i++)
 		want |= note_bits(i);
 	for (;;) {
-		n = wr_flags(&pb, FASTIPC_WR_NONBLOCK, NULL, 0, r, 16);
+		n = fb_wr_flags(&pb, FASTIPC_WR_NONBLOCK, NULL, 0, r, 16);
 		calls++;
 		if (n == -EAGAIN)
 			break;
